@@ -1,0 +1,87 @@
+"""Request and response Structs of the accounts API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+
+Passphrase = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
+DeviceName = Annotated[str, msgspec.Meta(max_length=100)]
+
+
+class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: Username
+    passphrase: Passphrase
+    device_id: UUID | None = None
+    device_name: DeviceName | None = None
+
+
+class SignupResponse(msgspec.Struct):
+    user_id: UUID
+    username: str
+    recovery_code: str
+    device_id: UUID
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: Username
+    passphrase: Passphrase
+    device_id: UUID | None = None
+    device_name: DeviceName | None = None
+
+
+class LoginResponse(msgspec.Struct):
+    user_id: UUID
+    username: str
+    device_id: UUID
+
+
+class RecoverRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: Username
+    recovery_code: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    new_passphrase: Passphrase
+    device_id: UUID | None = None
+    device_name: DeviceName | None = None
+
+
+class RecoverResponse(msgspec.Struct):
+    user_id: UUID
+    username: str
+    recovery_code: str
+    device_id: UUID
+
+
+class AccountInfo(msgspec.Struct):
+    user_id: UUID
+    username: str
+    created_at: datetime
+
+
+class DeviceInfo(msgspec.Struct):
+    device_id: UUID
+    name: str
+    created_at: datetime
+    last_seen_at: datetime
+    current: bool
+    signed_in: bool
+
+
+class ChangePassphraseRequest(msgspec.Struct, forbid_unknown_fields=True):
+    current: Passphrase
+    new: Passphrase
+
+
+class DeleteAccountRequest(msgspec.Struct, forbid_unknown_fields=True):
+    passphrase: Passphrase
+
+
+class Export(msgspec.Struct):
+    exported_at: datetime
+    account: AccountInfo
+    devices: list[DeviceInfo]
+    # Each record as sync pulls it: {id, kind, schema_version, server_seq, deleted, fields}.
+    records: list[dict[str, Any]]

@@ -1,0 +1,318 @@
+"""Accounts: sign-up, sign-in, per-device sessions, recovery, devices, deletion."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from piccolo.engine.base import Engine
+
+from backend.accounts.passwords import Passwords
+from backend.accounts.ratelimit import LoginLimiter
+from backend.accounts.schemas import AccountInfo, DeviceInfo
+from backend.accounts.tables import Account, Device, Session
+from backend.db import execute, fetch, write_transaction
+from backend.errors import Conflict, Forbidden, InvalidCredentials, InvalidInput, NotFound
+from backend.settings import Settings
+
+USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
+MIN_PASSPHRASE = 10
+# Refresh last_seen_at at most this often: a write per request would cost an fsync each.
+LAST_SEEN_GRANULARITY = timedelta(minutes=5)
+_RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True)
+class CurrentSession:
+    session_id: int
+    user_id: uuid.UUID
+    username: str
+    device_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user_id: uuid.UUID
+    username: str
+    device_id: uuid.UUID
+    token: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalize_username(raw: str) -> str:
+    username = raw.strip().casefold()
+    if not USERNAME_RE.fullmatch(username):
+        raise InvalidInput(
+            "Usernames are 3 to 64 characters: letters, digits, '.', '_' or '-'.",
+            code="invalid-username",
+        )
+    return username
+
+
+def check_passphrase(passphrase: str) -> None:
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise InvalidInput(
+            f"Choose a passphrase of at least {MIN_PASSPHRASE} characters.",
+            code="weak-passphrase",
+        )
+
+
+def new_recovery_code() -> str:
+    # 25 symbols from 32 = 125 bits, grouped so it can be written down.
+    symbols = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(25))
+    return "-".join(symbols[i : i + 5] for i in range(0, 25, 5))
+
+
+def normalize_recovery_code(raw: str) -> str:
+    compact = re.sub(r"[\s-]", "", raw).upper()
+    return "-".join(compact[i : i + 5] for i in range(0, len(compact), 5))
+
+
+class AccountService:
+    def __init__(self, engine: Engine, settings: Settings, passwords: Passwords) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.passwords = passwords
+        self.limiter = LoginLimiter(engine, settings)
+
+    async def signup(
+        self,
+        username: str,
+        passphrase: str,
+        device_id: uuid.UUID | None,
+        device_name: str | None,
+        now: datetime,
+    ) -> tuple[SignedIn, str]:
+        username = normalize_username(username)
+        check_passphrase(passphrase)
+        if await Account.exists().where(Account.username == username).run():
+            raise Conflict("That username is taken. Please choose another.", code="username-taken")
+        recovery_code = new_recovery_code()
+        passphrase_hash = await self.passwords.hash(passphrase)
+        recovery_hash = await self.passwords.hash(recovery_code)
+        user_id = uuid.uuid4()
+        device = device_id or uuid.uuid4()
+        try:
+            async with write_transaction(self.engine):
+                await execute(
+                    self.engine,
+                    "INSERT INTO account (id, username, passphrase_hash, recovery_hash, created_at)"
+                    " VALUES ({}, {}, {}, {}, {})",
+                    user_id,
+                    username,
+                    passphrase_hash,
+                    recovery_hash,
+                    now,
+                )
+                await self.register_device(user_id, device, device_name, now)
+                token = await self._new_session(user_id, device, now)
+        except Exception as exc:
+            # Two sign-ups for one name racing: the unique index decides, the loser hears so.
+            if await Account.exists().where(Account.username == username).run():
+                raise Conflict(
+                    "That username is taken. Please choose another.", code="username-taken"
+                ) from exc
+            raise
+        return SignedIn(user_id, username, device, token), recovery_code
+
+    async def login(
+        self,
+        raw_username: str,
+        passphrase: str,
+        device_id: uuid.UUID | None,
+        device_name: str | None,
+        address: str,
+        now: datetime,
+    ) -> SignedIn:
+        username = raw_username.strip().casefold()[:64]
+        await self.limiter.check(username, address, now)
+        row = await Account.select(Account.id, Account.passphrase_hash).where(
+            Account.username == username
+        ).first().run()
+        # Unknown usernames still pay for a verification, so both answers take as long.
+        ok = await self.passwords.verify(row["passphrase_hash"] if row else None, passphrase)
+        if not row or not ok:
+            await self.limiter.record_failure(username, address, now)
+            raise InvalidCredentials("The username or passphrase is not right.")
+        await self.limiter.clear_username(username)
+        user_id: uuid.UUID = row["id"]
+        device = device_id or uuid.uuid4()
+        async with write_transaction(self.engine):
+            await self.register_device(user_id, device, device_name, now)
+            token = await self._new_session(user_id, device, now)
+        return SignedIn(user_id, username, device, token)
+
+    async def recover(
+        self,
+        raw_username: str,
+        recovery_code: str,
+        new_passphrase: str,
+        device_id: uuid.UUID | None,
+        device_name: str | None,
+        address: str,
+        now: datetime,
+    ) -> tuple[SignedIn, str]:
+        username = raw_username.strip().casefold()[:64]
+        check_passphrase(new_passphrase)
+        await self.limiter.check(username, address, now)
+        row = await Account.select(Account.id, Account.recovery_hash).where(
+            Account.username == username
+        ).first().run()
+        code = normalize_recovery_code(recovery_code)
+        ok = await self.passwords.verify(row["recovery_hash"] if row else None, code)
+        if not row or not ok:
+            await self.limiter.record_failure(username, address, now)
+            raise InvalidCredentials("The username or recovery code is not right.")
+        await self.limiter.clear_username(username)
+        user_id: uuid.UUID = row["id"]
+        new_code = new_recovery_code()
+        passphrase_hash = await self.passwords.hash(new_passphrase)
+        recovery_hash = await self.passwords.hash(new_code)
+        device = device_id or uuid.uuid4()
+        async with write_transaction(self.engine):
+            await execute(
+                self.engine,
+                "UPDATE account SET passphrase_hash = {}, recovery_hash = {} WHERE id = {}",
+                passphrase_hash,
+                recovery_hash,
+                user_id,
+            )
+            # Whoever knew the old passphrase is signed out everywhere.
+            await execute(self.engine, "DELETE FROM session WHERE user_id = {}", user_id)
+            await self.register_device(user_id, device, device_name, now)
+            token = await self._new_session(user_id, device, now)
+        return SignedIn(user_id, username, device, token), new_code
+
+    async def register_device(
+        self, user_id: uuid.UUID, device_id: uuid.UUID, name: str | None, now: datetime
+    ) -> None:
+        """Tie a device id to this person for good; another person's device id is refused."""
+        rows = await fetch(self.engine, "SELECT user_id FROM device WHERE id = {}", device_id)
+        if rows:
+            if rows[0]["user_id"] != user_id:
+                raise Forbidden("This device is registered to another account.",
+                                code="device-not-yours")
+            if name:
+                await execute(self.engine, "UPDATE device SET name = {} WHERE id = {}",
+                              name, device_id)
+            return
+        await execute(
+            self.engine,
+            "INSERT INTO device (id, user_id, name, created_at, last_seen_at)"
+            " VALUES ({}, {}, {}, {}, {})",
+            device_id,
+            user_id,
+            (name or "").strip()[:100],
+            now,
+            now,
+        )
+
+    async def _new_session(self, user_id: uuid.UUID, device_id: uuid.UUID, now: datetime) -> str:
+        token = secrets.token_urlsafe(32)
+        await execute(
+            self.engine,
+            "INSERT INTO session (token_hash, user_id, device_id, created_at, last_seen_at)"
+            " VALUES ({}, {}, {}, {}, {})",
+            hash_token(token),
+            user_id,
+            device_id,
+            now,
+            now,
+        )
+        return token
+
+    async def authenticate(self, token: str, now: datetime) -> CurrentSession | None:
+        rows = await fetch(
+            self.engine,
+            "SELECT s.id, s.user_id, s.device_id, s.created_at, s.last_seen_at, a.username"
+            " FROM session s JOIN account a ON a.id = s.user_id WHERE s.token_hash = {}",
+            hash_token(token),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        idle = timedelta(days=self.settings.session_idle_days)
+        absolute = timedelta(days=self.settings.session_max_days)
+        if now - row["last_seen_at"] > idle or now - row["created_at"] > absolute:
+            await execute(self.engine, "DELETE FROM session WHERE id = {}", row["id"])
+            return None
+        if now - row["last_seen_at"] > LAST_SEEN_GRANULARITY:
+            await execute(self.engine, "UPDATE session SET last_seen_at = {} WHERE id = {}",
+                          now, row["id"])
+            await execute(self.engine, "UPDATE device SET last_seen_at = {} WHERE id = {}",
+                          now, row["device_id"])
+        return CurrentSession(row["id"], row["user_id"], row["username"], row["device_id"])
+
+    async def logout(self, current: CurrentSession) -> None:
+        await execute(self.engine, "DELETE FROM session WHERE id = {}", current.session_id)
+
+    async def account(self, current: CurrentSession) -> AccountInfo:
+        row = await Account.select(Account.created_at).where(
+            Account.id == current.user_id
+        ).first().run()
+        if row is None:
+            raise NotFound("This account no longer exists.")
+        return AccountInfo(current.user_id, current.username, row["created_at"])
+
+    async def devices(self, current: CurrentSession) -> list[DeviceInfo]:
+        rows = await fetch(
+            self.engine,
+            "SELECT d.id, d.name, d.created_at, d.last_seen_at,"
+            " (SELECT COUNT(*) FROM session s WHERE s.device_id = d.id) AS sessions"
+            " FROM device d WHERE d.user_id = {} ORDER BY d.last_seen_at DESC",
+            current.user_id,
+        )
+        return [
+            DeviceInfo(
+                device_id=row["id"],
+                name=row["name"],
+                created_at=row["created_at"],
+                last_seen_at=row["last_seen_at"],
+                current=row["id"] == current.device_id,
+                signed_in=int(row["sessions"]) > 0,
+            )
+            for row in rows
+        ]
+
+    async def sign_out_device(self, current: CurrentSession, device_id: uuid.UUID) -> None:
+        owner = await Device.select(Device.user_id).where(Device.id == device_id).first().run()
+        if owner is None or owner["user_id"] != current.user_id:
+            raise NotFound("No such device on this account.", code="device-not-found")
+        await execute(self.engine, "DELETE FROM session WHERE device_id = {}", device_id)
+
+    async def _check_passphrase(self, current: CurrentSession, passphrase: str) -> None:
+        row = await Account.select(Account.passphrase_hash).where(
+            Account.id == current.user_id
+        ).first().run()
+        if row is None or not await self.passwords.verify(row["passphrase_hash"], passphrase):
+            raise InvalidCredentials("The current passphrase is not right.",
+                                     code="wrong-passphrase")
+
+    async def change_passphrase(self, current: CurrentSession, old: str, new: str) -> None:
+        check_passphrase(new)
+        await self._check_passphrase(current, old)
+        new_hash = await self.passwords.hash(new)
+        async with write_transaction(self.engine):
+            await execute(self.engine, "UPDATE account SET passphrase_hash = {} WHERE id = {}",
+                          new_hash, current.user_id)
+            await execute(self.engine, "DELETE FROM session WHERE user_id = {} AND id <> {}",
+                          current.user_id, current.session_id)
+
+    async def delete_account(self, current: CurrentSession, passphrase: str) -> None:
+        await self._check_passphrase(current, passphrase)
+        async with write_transaction(self.engine):
+            # Every table keyed by the person cascades from account (foreign keys ON in
+            # SQLite too); the failure log is keyed by name, so it goes explicitly.
+            await execute(self.engine, "DELETE FROM account WHERE id = {}", current.user_id)
+            await execute(self.engine, "DELETE FROM login_failure WHERE username = {}",
+                          current.username)
+
+
+__all__ = ["AccountService", "CurrentSession", "Session", "SignedIn"]

@@ -1,0 +1,93 @@
+"""create_app(settings): the one place that wires routes, plugins, lifespan and the PWA."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.static_files import create_static_files_router
+
+from backend import db
+from backend.accounts.passwords import Passwords
+from backend.accounts.routes import account_router, auth_router
+from backend.accounts.service import AccountService
+from backend.errors import EXCEPTION_HANDLERS
+from backend.health import health
+from backend.http import require_json_body, security_headers_middleware
+from backend.migrate import bind_engine, migrate
+from backend.settings import Settings, load_settings
+from backend.sync.routes import sync_router
+from backend.sync.service import SyncService
+
+log = logging.getLogger("tend")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    engine = db.make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        bind_engine(engine)
+        if settings.auto_migrate:
+            applied = await migrate(engine)
+            if applied:
+                log.info("applied migrations: %s", ", ".join(applied))
+        await db.start(engine)
+        try:
+            yield
+        finally:
+            await db.stop(engine)
+
+    passwords = Passwords(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        concurrency=settings.password_hash_concurrency,
+    )
+    accounts = AccountService(engine, settings, passwords)
+    sync = SyncService(engine, settings, accounts)
+
+    route_handlers: list[object] = [health, auth_router, account_router, sync_router]
+    pwa_dir = Path(settings.pwa_dir)
+    if pwa_dir.is_dir():
+        route_handlers.append(
+            create_static_files_router(
+                path="/", directories=[pwa_dir], html_mode=True, include_in_schema=False,
+                name="pwa",
+            )
+        )
+
+    app = Litestar(
+        route_handlers=route_handlers,
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_request=require_json_body,
+        middleware=[security_headers_middleware],
+        request_max_body_size=settings.max_body_bytes,
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        openapi_config=OpenAPIConfig(
+            title="Tend API",
+            version="1",
+            path="/api/v1/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level.upper(), "handlers": ["queue_listener"]},
+            log_exceptions="debug",
+        ),
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.accounts = accounts
+    app.state.sync = sync
+    # Tests run the same start-up/shut-down in their own event loop through this.
+    app.state.lifespan = lifespan
+    return app

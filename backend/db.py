@@ -1,0 +1,143 @@
+"""Database engine from settings, SQLite pragmas, transactions and small SQL helpers."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.querystring import QueryString
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class TendSQLiteEngine(SQLiteEngine):  # type: ignore[misc]
+    """Piccolo's SQLite engine with the pragmas durability and concurrency need.
+
+    Piccolo opens a connection per query (and one per transaction); every one of them must
+    wait for a busy database rather than fail, fsync on commit, and enforce foreign keys.
+    """
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory
+        await connection.executescript(
+            f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
+            "PRAGMA synchronous = FULL;"
+            "PRAGMA foreign_keys = ON;"
+        )
+        return connection
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> list[dict[str, Any]]:
+        connection = await self.get_connection()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                rows: list[dict[str, Any]] = list(await cursor.fetchall())
+                await connection.commit()
+                return rows
+        finally:
+            await connection.close()
+
+    async def _run_in_existing_connection(
+        self,
+        connection: aiosqlite.Connection,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> list[dict[str, Any]]:
+        # Piccolo re-sends PRAGMA foreign_keys before every query; ours are set at connect.
+        async with connection.execute(query, args or []) as cursor:
+            return list(await cursor.fetchall())
+
+
+def make_engine(database_url: str) -> Engine:
+    """Create the Piccolo engine that TEND_DATABASE_URL names."""
+    if database_url.startswith("sqlite:"):
+        # sqlite:///var/x.sqlite3 is relative; sqlite:////tmp/x.sqlite3 is absolute.
+        path = database_url.removeprefix("sqlite:").removeprefix("///")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = TendSQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        _enable_wal(path)
+        return engine
+    parts = urlsplit(database_url)
+    config: dict[str, Any] = {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 5432,
+        "user": unquote(parts.username or "postgres"),
+        "database": parts.path.lstrip("/") or "postgres",
+    }
+    if parts.password:
+        config["password"] = unquote(parts.password)
+    return PostgresEngine(config=config)
+
+
+def _enable_wal(path: str) -> None:
+    # journal_mode is stored in the file, so setting it once at start-up covers every
+    # later connection; WAL lets readers (pulls) run while a push writes.
+    with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.engine_type == "sqlite"
+
+
+@asynccontextmanager
+async def write_transaction(engine: Engine) -> AsyncIterator[None]:
+    """A transaction for writes: BEGIN IMMEDIATE on SQLite.
+
+    A deferred SQLite transaction that reads and then writes fails with "database is
+    locked" when another writer got in between; IMMEDIATE takes the write lock up front
+    and waits (busy_timeout) instead.
+    """
+    if is_sqlite(engine):
+        async with engine.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+async def fetch(engine: Engine, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run SQL with `{}` placeholders (portable across engines); returns rows as dicts."""
+    rows = await engine.run_querystring(QueryString(sql, *args))
+    return [dict(row) for row in rows] if rows else []
+
+
+async def execute(engine: Engine, sql: str, *args: Any) -> None:
+    await engine.run_querystring(QueryString(sql, *args))
+
+
+def placeholders(rows: int, columns: int) -> str:
+    """`({}, {}), ({}, {})` for a multi-row VALUES clause."""
+    row = "(" + ", ".join(["{}"] * columns) + ")"
+    return ", ".join([row] * rows)
+
+
+def flatten(rows: Sequence[Sequence[Any]]) -> list[Any]:
+    return [value for row in rows for value in row]
+
+
+async def start(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=2, max_size=20)
+
+
+async def stop(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()

@@ -1,0 +1,30 @@
+"""Health check: the database answers and the schema is current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get
+
+from backend.errors import problem
+from backend.migrate import pending_migrations
+
+
+class Health(msgspec.Struct):
+    status: str
+    database: str
+    migrations: str
+
+
+@get("/api/v1/health", tags=["health"])
+async def health(request: Request[Any, Any, Any]) -> Response[Health]:
+    try:
+        pending = await pending_migrations()
+    except Exception:
+        request.logger.exception("health check could not reach the database")
+        return problem(503, "database-unreachable", "Database unreachable",  # type: ignore[return-value]
+                       "The database did not answer.")
+    if pending:
+        return Response(Health("degraded", "ok", "pending"), status_code=503)
+    return Response(Health("ok", "ok", "current"))

@@ -1,0 +1,73 @@
+"""Cross-cutting HTTP policy: security headers on every response, JSON-only bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.errors import UnsupportedMediaType
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; font-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
+_BASE_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+]
+_HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+# The shell must be revalidated so a new release is noticed; /api/ answers are private.
+_NO_CACHE_PATHS = {"/", "/index.html", "/sw.js", "/manifest.webmanifest"}
+_JSON_TYPES = ("application/json",)
+
+
+def security_headers_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in {name for name, _ in _BASE_HEADERS}]
+                headers.extend(_BASE_HEADERS)
+                if https:
+                    headers.append(_HSTS)
+                existing = {k.lower() for k, _ in headers}
+                if path.startswith("/api/"):
+                    headers.append((b"cache-control", b"no-store"))
+                elif path in _NO_CACHE_PATHS and b"cache-control" not in existing:
+                    headers.append((b"cache-control", b"no-cache"))
+                if path == "/sw.js":
+                    headers.append((b"service-worker-allowed", b"/"))
+                message["headers"] = headers
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+def require_json_body(request: Request[Any, Any, Any]) -> None:
+    """before_request hook: a route that takes a body takes JSON only.
+
+    With a SameSite=Strict cookie this is the CSRF defence: a cross-site form can only
+    send form or text bodies, which are refused here before anything happens.
+    """
+    handler = request.route_handler
+    if "data" not in handler.parsed_fn_signature.parameters:
+        return
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in _JSON_TYPES:
+        raise UnsupportedMediaType("Send the request body as application/json.")

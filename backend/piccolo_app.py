@@ -1,0 +1,20 @@
+"""Piccolo app config: the tables and where their migrations live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from backend.accounts.tables import Account, Device, LoginFailure, Session
+from backend.sync.tables import Change, Record, SyncState
+
+TABLES = [Account, Device, Session, LoginFailure, SyncState, Record, Change]
+
+APP_CONFIG = AppConfig(
+    app_name="tend",
+    migrations_folder_path=str(Path(__file__).parent / "migrations"),
+    table_classes=list(TABLES),
+    migration_dependencies=[],
+    commands=[],
+)

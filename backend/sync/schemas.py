@@ -1,0 +1,106 @@
+"""Wire Structs of sync protocol v1 (sync.md, api.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+
+PROTOCOL = 1
+
+
+class WireField(msgspec.Struct, forbid_unknown_fields=True):
+    v: Any
+    hlc: str
+
+
+class ChangeIn(msgspec.Struct):
+    """One change as a client sends it; decoded one by one so a bad one fails alone."""
+
+    change_id: UUID
+    record_id: UUID
+    kind: Annotated[str, msgspec.Meta(max_length=64)]
+    schema_version: int
+    base_seq: Annotated[int, msgspec.Meta(ge=0)]
+    fields: dict[str, WireField]
+
+
+class SyncRequest(msgspec.Struct):
+    """The envelope. `changes` stay loose here so one malformed change is only `rejected`.
+
+    Each change has the shape of ChangeIn: {change_id, record_id, kind, schema_version,
+    base_seq, fields: {name: {v, hlc}}}.
+    """
+
+    protocol: int
+    device_id: UUID
+    schema_version: int
+    cursor: Annotated[int, msgspec.Meta(ge=0)]
+    epoch: UUID | None = None
+    changes: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    pull_limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 500
+    # Extension: the device's clock in ms, so clock_skew_ms is exact rather than estimated.
+    client_time: int | None = None
+
+
+class ResultError(msgspec.Struct, omit_defaults=True):
+    code: str
+    detail: str
+    field: str | None = None
+
+
+Status = Literal["applied", "duplicate", "superseded", "rejected", "retry"]
+
+
+class ChangeResult(msgspec.Struct, omit_defaults=True):
+    change_id: str
+    record_id: str | None
+    status: Status
+    server_seq: int | None = None
+    conflict: bool | None = None
+    original_status: Status | None = None
+    error: ResultError | None = None
+
+
+class PulledRecord(msgspec.Struct):
+    id: UUID
+    kind: str
+    schema_version: int
+    server_seq: int
+    deleted: bool
+    fields: dict[str, WireField]
+
+
+class Reset(msgspec.Struct):
+    reason: Literal["epoch_mismatch", "cursor_ahead"]
+    epoch: UUID
+
+
+class SyncResponse(msgspec.Struct):
+    epoch: UUID
+    reset: Reset | None
+    results: list[ChangeResult]
+    records: list[PulledRecord]
+    next_cursor: int
+    has_more: bool
+    server_hlc: str
+    clock_skew_ms: int
+
+
+class SyncStatus(msgspec.Struct):
+    epoch: UUID
+    max_seq: int
+    server_time: datetime
+
+
+class HistoryEntry(msgspec.Struct):
+    change_id: UUID
+    device_id: UUID
+    received_at: datetime
+    status: str
+    fields: dict[str, WireField]
+    server_seq: int
+    original_hlcs: dict[str, str] | None = None
+    error: ResultError | None = None

@@ -1,0 +1,188 @@
+"""SQL of the sync engine: batched reads and writes, one round trip per table per push.
+
+The one engine-specific line is the row lock: PostgreSQL takes `SELECT ... FOR UPDATE` on
+the person's sync-state row; SQLite needs nothing more, since the push runs in a
+BEGIN IMMEDIATE transaction that already excludes every other writer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from piccolo.engine.base import Engine
+
+from backend.db import execute, fetch, flatten, is_sqlite, placeholders
+from backend.sync.merge import StoredField, is_deleted
+
+_encode = msgspec.json.Encoder().encode
+_decode_wire = msgspec.json.Decoder(dict[str, dict[str, Any]])
+_decode_meta = msgspec.json.Decoder(dict[str, tuple[int, str]])
+
+
+@dataclass
+class SyncStateRow:
+    user_id: uuid.UUID
+    epoch: uuid.UUID
+    last_seq: int
+    server_hlc: str
+
+
+@dataclass
+class RecordRow:
+    record_id: uuid.UUID
+    kind: str
+    schema_version: int
+    fields: dict[str, StoredField]
+    server_seq: int
+
+
+@dataclass
+class PulledRow:
+    record_id: uuid.UUID
+    kind: str
+    schema_version: int
+    server_seq: int
+    deleted: bool
+    fields_json: bytes
+
+
+def _text(value: Any) -> bytes:
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+async def lock_state(engine: Engine, user_id: uuid.UUID) -> SyncStateRow:
+    """Read (creating if needed) the person's sync state, holding its lock until commit."""
+    lock = "" if is_sqlite(engine) else " FOR UPDATE"
+    sql = f"SELECT epoch, last_seq, server_hlc FROM sync_state WHERE user_id = {{}}{lock}"
+    rows = await fetch(engine, sql, user_id)
+    if not rows:
+        await execute(
+            engine,
+            "INSERT INTO sync_state (user_id, epoch, last_seq, server_hlc) VALUES ({}, {}, 0, '')"
+            " ON CONFLICT (user_id) DO NOTHING",
+            user_id,
+            uuid.uuid4(),
+        )
+        rows = await fetch(engine, sql, user_id)
+    row = rows[0]
+    return SyncStateRow(user_id, row["epoch"], int(row["last_seq"]), row["server_hlc"] or "")
+
+
+async def save_state(engine: Engine, state: SyncStateRow) -> None:
+    await execute(
+        engine,
+        "UPDATE sync_state SET last_seq = {}, server_hlc = {} WHERE user_id = {}",
+        state.last_seq,
+        state.server_hlc,
+        state.user_id,
+    )
+
+
+async def load_changes(
+    engine: Engine, user_id: uuid.UUID, change_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Already-processed changes among these ids (any owner: change ids are global keys)."""
+    if not change_ids:
+        return {}
+    rows = await fetch(
+        engine,
+        "SELECT change_id, user_id, status, server_seq, error FROM change"
+        f" WHERE change_id IN ({', '.join(['{}'] * len(change_ids))})",  # noqa: S608
+        *change_ids,
+    )
+    return {row["change_id"]: row for row in rows}
+
+
+async def load_records(
+    engine: Engine, user_id: uuid.UUID, record_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, RecordRow]:
+    if not record_ids:
+        return {}
+    rows = await fetch(
+        engine,
+        "SELECT record_id, kind, schema_version, fields, field_meta, server_seq FROM record"
+        f" WHERE user_id = {{}} AND record_id IN ({', '.join(['{}'] * len(record_ids))})",  # noqa: S608
+        user_id,
+        *record_ids,
+    )
+    out: dict[uuid.UUID, RecordRow] = {}
+    for row in rows:
+        wire = _decode_wire.decode(row["fields"])
+        meta = _decode_meta.decode(row["field_meta"])
+        fields = {
+            name: StoredField(v=f["v"], hlc=f["hlc"], seq=meta[name][0], device=meta[name][1])
+            for name, f in wire.items()
+        }
+        out[row["record_id"]] = RecordRow(
+            row["record_id"], row["kind"], int(row["schema_version"]), fields,
+            int(row["server_seq"]),
+        )
+    return out
+
+
+async def upsert_records(engine: Engine, user_id: uuid.UUID, records: Sequence[RecordRow]) -> None:
+    if not records:
+        return
+    values = []
+    for record in records:
+        wire = {name: {"v": f.v, "hlc": f.hlc} for name, f in record.fields.items()}
+        meta = {name: (f.seq, f.device) for name, f in record.fields.items()}
+        values.append((
+            user_id, record.record_id, record.kind, record.schema_version,
+            _encode(wire).decode(), _encode(meta).decode(), record.server_seq,
+            is_deleted(record.fields),
+        ))
+    await execute(
+        engine,
+        "INSERT INTO record (user_id, record_id, kind, schema_version, fields, field_meta,"
+        f" server_seq, deleted) VALUES {placeholders(len(values), 8)}"
+        " ON CONFLICT (user_id, record_id) DO UPDATE SET kind = excluded.kind,"
+        " schema_version = excluded.schema_version, fields = excluded.fields,"
+        " field_meta = excluded.field_meta, server_seq = excluded.server_seq,"
+        " deleted = excluded.deleted",
+        *flatten(values),
+    )
+
+
+async def insert_history(
+    engine: Engine, user_id: uuid.UUID, device_id: uuid.UUID, entries: Sequence[dict[str, Any]],
+    now: datetime,
+) -> None:
+    if not entries:
+        return
+    columns = ("change_id", "record_id", "kind", "schema_version", "base_seq", "status",
+               "server_seq", "fields", "original_hlcs", "error")
+    values = [(user_id, device_id, now, *(entry[c] for c in columns)) for entry in entries]
+    await execute(
+        engine,
+        "INSERT INTO change (user_id, device_id, received_at, " + ", ".join(columns) + ")"
+        f" VALUES {placeholders(len(values), len(columns) + 3)}",
+        *flatten(values),
+    )
+
+
+async def pull_page(
+    engine: Engine, user_id: uuid.UUID, cursor: int, limit: int
+) -> tuple[list[PulledRow], bool]:
+    rows = await fetch(
+        engine,
+        "SELECT record_id, kind, schema_version, server_seq, deleted, fields FROM record"
+        " WHERE user_id = {} AND server_seq > {} ORDER BY server_seq LIMIT {}",
+        user_id,
+        cursor,
+        limit + 1,
+    )
+    has_more = len(rows) > limit
+    return [
+        PulledRow(row["record_id"], row["kind"], int(row["schema_version"]),
+                  int(row["server_seq"]), bool(row["deleted"]), _text(row["fields"]))
+        for row in rows[:limit]
+    ], has_more
+
+
+__all__ = ["PulledRow", "RecordRow", "SyncStateRow"]
