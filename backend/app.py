@@ -13,6 +13,7 @@ from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
+from litestar.types import ControllerRouterHandler
 
 from backend import db
 from backend.accounts.passwords import Passwords
@@ -36,7 +37,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         bind_engine(engine)
-        if settings.auto_migrate:
+        # Development applies migrations on start; production runs `migrate` as a step.
+        if settings.auto_migrate and settings.env == "dev":
             applied = await migrate(engine)
             if applied:
                 log.info("applied migrations: %s", ", ".join(applied))
@@ -54,12 +56,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     accounts = AccountService(engine, settings, passwords)
     sync = SyncService(engine, settings, accounts)
 
-    route_handlers: list[object] = [health, auth_router, account_router, sync_router]
+    route_handlers: list[ControllerRouterHandler] = [
+        health,
+        auth_router,
+        account_router,
+        sync_router,
+    ]
     pwa_dir = Path(settings.pwa_dir)
     if pwa_dir.is_dir():
         route_handlers.append(
             create_static_files_router(
-                path="/", directories=[pwa_dir], html_mode=True, include_in_schema=False,
+                path="/",
+                directories=[pwa_dir],
+                html_mode=True,
+                include_in_schema=False,
                 name="pwa",
             )
         )

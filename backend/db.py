@@ -18,7 +18,7 @@ from piccolo.querystring import QueryString
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-class TendSQLiteEngine(SQLiteEngine):  # type: ignore[misc]
+class TendSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine with the pragmas durability and concurrency need.
 
     Piccolo opens a connection per query (and one per transaction); every one of them must
@@ -27,7 +27,7 @@ class TendSQLiteEngine(SQLiteEngine):  # type: ignore[misc]
 
     async def get_connection(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
-        connection.row_factory = dict_factory
+        connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.executescript(
             f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
             "PRAGMA synchronous = FULL;"
@@ -45,7 +45,7 @@ class TendSQLiteEngine(SQLiteEngine):  # type: ignore[misc]
         connection = await self.get_connection()
         try:
             async with connection.execute(query, args or []) as cursor:
-                rows: list[dict[str, Any]] = list(await cursor.fetchall())
+                rows: list[dict[str, Any]] = list(await cursor.fetchall())  # type: ignore[arg-type]
                 await connection.commit()
                 return rows
         finally:
@@ -61,10 +61,10 @@ class TendSQLiteEngine(SQLiteEngine):  # type: ignore[misc]
     ) -> list[dict[str, Any]]:
         # Piccolo re-sends PRAGMA foreign_keys before every query; ours are set at connect.
         async with connection.execute(query, args or []) as cursor:
-            return list(await cursor.fetchall())
+            return list(await cursor.fetchall())  # type: ignore[arg-type]
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str) -> Engine[Any]:
     """Create the Piccolo engine that TEND_DATABASE_URL names."""
     if database_url.startswith("sqlite:"):
         # sqlite:///var/x.sqlite3 is relative; sqlite:////tmp/x.sqlite3 is absolute.
@@ -93,12 +93,12 @@ def _enable_wal(path: str) -> None:
         connection.execute("PRAGMA journal_mode = WAL")
 
 
-def is_sqlite(engine: Engine) -> bool:
+def is_sqlite(engine: Engine[Any]) -> bool:
     return engine.engine_type == "sqlite"
 
 
 @asynccontextmanager
-async def write_transaction(engine: Engine) -> AsyncIterator[None]:
+async def write_transaction(engine: Engine[Any]) -> AsyncIterator[None]:
     """A transaction for writes: BEGIN IMMEDIATE on SQLite.
 
     A deferred SQLite transaction that reads and then writes fails with "database is
@@ -113,13 +113,13 @@ async def write_transaction(engine: Engine) -> AsyncIterator[None]:
             yield
 
 
-async def fetch(engine: Engine, sql: str, *args: Any) -> list[dict[str, Any]]:
+async def fetch(engine: Engine[Any], sql: str, *args: Any) -> list[dict[str, Any]]:
     """Run SQL with `{}` placeholders (portable across engines); returns rows as dicts."""
     rows = await engine.run_querystring(QueryString(sql, *args))
     return [dict(row) for row in rows] if rows else []
 
 
-async def execute(engine: Engine, sql: str, *args: Any) -> None:
+async def execute(engine: Engine[Any], sql: str, *args: Any) -> None:
     await engine.run_querystring(QueryString(sql, *args))
 
 
@@ -133,11 +133,11 @@ def flatten(rows: Sequence[Sequence[Any]]) -> list[Any]:
     return [value for row in rows for value in row]
 
 
-async def start(engine: Engine) -> None:
+async def start(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=2, max_size=20)
 
 
-async def stop(engine: Engine) -> None:
+async def stop(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()

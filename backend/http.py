@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.errors import UnsupportedMediaType
@@ -31,7 +32,7 @@ _JSON_TYPES = ("application/json",)
 
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         path: str = scope.get("path", "")
@@ -39,8 +40,11 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() not in {name for name, _ in _BASE_HEADERS}]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in {name for name, _ in _BASE_HEADERS}
+                ]
                 headers.extend(_BASE_HEADERS)
                 if https:
                     headers.append(_HSTS)

@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 from pathlib import Path
+from typing import Any
 
 from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
 from piccolo.apps.migrations.tables import Migration
@@ -21,7 +22,7 @@ APP_NAME = APP_CONFIG.app_name
 MIGRATIONS_DIR = Path(APP_CONFIG.migrations_folder_path)
 
 
-def bind_engine(engine: Engine) -> None:
+def bind_engine(engine: Engine[Any]) -> None:
     """Point every table (and Piccolo's own migration table) at this engine.
 
     Piccolo binds tables to one global engine; the app, the CLI and the tests each bind
@@ -53,7 +54,7 @@ async def pending_migrations() -> list[str]:
     return [mid for mid in migration_ids() if mid not in done]
 
 
-async def migrate(engine: Engine, *, quiet: bool = True) -> list[str]:
+async def migrate(engine: Engine[Any], *, quiet: bool = True) -> list[str]:
     """Apply pending migrations; returns the ids applied."""
     bind_engine(engine)
     pending = await pending_migrations()

@@ -101,9 +101,7 @@ def all_tables() -> list[str]:
 
 
 @pytest.fixture
-def database_url(
-    backend_name: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> str:
+def database_url(backend_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, migrated, empty database for one test."""
     if backend_name == "postgres":
         url: str = request.getfixturevalue("pg_database")
@@ -172,4 +170,4 @@ async def signup(
     return body
 
 
-__all__ = ["bind_engine", "signup", "new_client", "make_test_settings"]
+__all__ = ["bind_engine", "make_test_settings", "new_client", "signup"]

@@ -32,8 +32,9 @@ def is_local_host(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     return host in _LOCAL_HOSTS
 
 
-def session_cookie(connection: ASGIConnection[Any, Any, Any, Any], token: str,
-                   settings: Settings) -> Cookie:
+def session_cookie(
+    connection: ASGIConnection[Any, Any, Any, Any], token: str, settings: Settings
+) -> Cookie:
     return Cookie(
         key=COOKIE_NAME,
         value=token,
@@ -46,8 +47,15 @@ def session_cookie(connection: ASGIConnection[Any, Any, Any, Any], token: str,
 
 
 def cleared_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> Cookie:
-    return Cookie(key=COOKIE_NAME, value="", path="/", httponly=True, samesite="strict",
-                  secure=not is_local_host(connection), max_age=0)
+    return Cookie(
+        key=COOKIE_NAME,
+        value="",
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=not is_local_host(connection),
+        max_age=0,
+    )
 
 
 async def require_session(
@@ -60,8 +68,7 @@ async def require_session(
     service: AccountService = connection.app.state.accounts
     current = await service.authenticate(token, datetime.now(UTC))
     if current is None:
-        raise NotSignedIn("Your session has ended. Please sign in again.",
-                          code="session-expired")
+        raise NotSignedIn("Your session has ended. Please sign in again.", code="session-expired")
     connection.state[_STATE_KEY] = current
 
 

@@ -7,6 +7,7 @@ balancer sees the same counts.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from piccolo.engine.base import Engine
 
@@ -20,7 +21,7 @@ def _us(moment: datetime) -> int:
 
 
 class LoginLimiter:
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine[Any], settings: Settings) -> None:
         self._engine = engine
         self._window_us = settings.login_window_seconds * 1_000_000
         self._user_limit = settings.login_user_limit
@@ -35,7 +36,7 @@ class LoginLimiter:
         ):
             rows = await fetch(
                 self._engine,
-                f"SELECT at_us FROM login_failure WHERE {column} = {{}} AND at_us > {{}} "  # noqa: S608
+                f"SELECT at_us FROM login_failure WHERE {column} = {{}} AND at_us > {{}} "
                 "ORDER BY at_us DESC LIMIT {}",
                 value,
                 since,

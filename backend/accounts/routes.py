@@ -46,22 +46,29 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
 
 
 @post("/signup", status_code=HTTP_201_CREATED)
-async def signup(request: Request[Any, Any, Any], data: JSONBody[SignupRequest]) -> Response[SignupResponse]:
+async def signup(
+    request: Request[Any, Any, Any], data: JSONBody[SignupRequest]
+) -> Response[SignupResponse]:
     signed_in, recovery_code = await _service(request).signup(
         data.username, data.passphrase, data.device_id, data.device_name, datetime.now(UTC)
     )
-    body = SignupResponse(signed_in.user_id, signed_in.username, recovery_code,
-                          signed_in.device_id)
+    body = SignupResponse(signed_in.user_id, signed_in.username, recovery_code, signed_in.device_id)
     cookie = session_cookie(request, signed_in.token, _settings(request))
     return Response(body, status_code=HTTP_201_CREATED, cookies=[cookie])
 
 
 @post("/login", status_code=HTTP_200_OK)
-async def login(request: Request[Any, Any, Any], data: JSONBody[LoginRequest]) -> Response[LoginResponse]:
+async def login(
+    request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
+) -> Response[LoginResponse]:
     settings = _settings(request)
     signed_in = await _service(request).login(
-        data.username, data.passphrase, data.device_id, data.device_name,
-        client_address(request, settings), datetime.now(UTC),
+        data.username,
+        data.passphrase,
+        data.device_id,
+        data.device_name,
+        client_address(request, settings),
+        datetime.now(UTC),
     )
     body = LoginResponse(signed_in.user_id, signed_in.username, signed_in.device_id)
     return Response(body, cookies=[session_cookie(request, signed_in.token, settings)])
@@ -73,26 +80,37 @@ async def recover(
 ) -> Response[RecoverResponse]:
     settings = _settings(request)
     signed_in, code = await _service(request).recover(
-        data.username, data.recovery_code, data.new_passphrase, data.device_id,
-        data.device_name, client_address(request, settings), datetime.now(UTC),
+        data.username,
+        data.recovery_code,
+        data.new_passphrase,
+        data.device_id,
+        data.device_name,
+        client_address(request, settings),
+        datetime.now(UTC),
     )
     body = RecoverResponse(signed_in.user_id, signed_in.username, code, signed_in.device_id)
     return Response(body, cookies=[session_cookie(request, signed_in.token, settings)])
 
 
 @post("/logout", status_code=HTTP_204_NO_CONTENT, guards=[require_session])
-async def logout(request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]) -> Response[None]:
+async def logout(
+    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
+) -> Response[None]:
     await _service(request).logout(current)
     return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[cleared_cookie(request)])
 
 
 @get("/")
-async def account_info(request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]) -> AccountInfo:
+async def account_info(
+    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
+) -> AccountInfo:
     return await _service(request).account(current)
 
 
 @get("/export")
-async def export(request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]) -> Response[Export]:
+async def export(
+    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
+) -> Response[Export]:
     """Everything the person has: account, devices and every record in the sync shape."""
     records = await request.app.state.sync.export_records(current.user_id)
     body = Export(
@@ -114,21 +132,27 @@ async def list_devices(
 
 @delete("/devices/{device_id:uuid}", status_code=HTTP_204_NO_CONTENT)
 async def sign_out_device(
-    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession], device_id: FromPath[UUID]
+    request: Request[Any, Any, Any],
+    current: NamedDependency[CurrentSession],
+    device_id: FromPath[UUID],
 ) -> None:
     await _service(request).sign_out_device(current, device_id)
 
 
 @post("/passphrase", status_code=HTTP_204_NO_CONTENT)
 async def change_passphrase(
-    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession], data: JSONBody[ChangePassphraseRequest]
+    request: Request[Any, Any, Any],
+    current: NamedDependency[CurrentSession],
+    data: JSONBody[ChangePassphraseRequest],
 ) -> None:
     await _service(request).change_passphrase(current, data.current, data.new)
 
 
 @delete("/", status_code=HTTP_204_NO_CONTENT)
 async def delete_account(
-    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession], data: JSONBody[DeleteAccountRequest]
+    request: Request[Any, Any, Any],
+    current: NamedDependency[CurrentSession],
+    data: JSONBody[DeleteAccountRequest],
 ) -> Response[None]:
     await _service(request).delete_account(current, data.passphrase)
     return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[cleared_cookie(request)])
@@ -145,8 +169,14 @@ auth_router = Router(
 
 account_router = Router(
     path="/api/v1/account",
-    route_handlers=[account_info, export, list_devices, sign_out_device, change_passphrase,
-                    delete_account],
+    route_handlers=[
+        account_info,
+        export,
+        list_devices,
+        sign_out_device,
+        change_passphrase,
+        delete_account,
+    ],
     guards=[require_session],
     dependencies=_session,
     tags=["accounts"],

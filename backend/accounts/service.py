@@ -8,6 +8,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from piccolo.engine.base import Engine
 
@@ -76,7 +77,7 @@ def normalize_recovery_code(raw: str) -> str:
 
 
 class AccountService:
-    def __init__(self, engine: Engine, settings: Settings, passwords: Passwords) -> None:
+    def __init__(self, engine: Engine[Any], settings: Settings, passwords: Passwords) -> None:
         self.engine = engine
         self.settings = settings
         self.passwords = passwords
@@ -133,9 +134,12 @@ class AccountService:
     ) -> SignedIn:
         username = raw_username.strip().casefold()[:64]
         await self.limiter.check(username, address, now)
-        row = await Account.select(Account.id, Account.passphrase_hash).where(
-            Account.username == username
-        ).first().run()
+        row = (
+            await Account.select(Account.id, Account.passphrase_hash)
+            .where(Account.username == username)
+            .first()
+            .run()
+        )
         # Unknown usernames still pay for a verification, so both answers take as long.
         ok = await self.passwords.verify(row["passphrase_hash"] if row else None, passphrase)
         if not row or not ok:
@@ -162,9 +166,12 @@ class AccountService:
         username = raw_username.strip().casefold()[:64]
         check_passphrase(new_passphrase)
         await self.limiter.check(username, address, now)
-        row = await Account.select(Account.id, Account.recovery_hash).where(
-            Account.username == username
-        ).first().run()
+        row = (
+            await Account.select(Account.id, Account.recovery_hash)
+            .where(Account.username == username)
+            .first()
+            .run()
+        )
         code = normalize_recovery_code(recovery_code)
         ok = await self.passwords.verify(row["recovery_hash"] if row else None, code)
         if not row or not ok:
@@ -197,11 +204,13 @@ class AccountService:
         rows = await fetch(self.engine, "SELECT user_id FROM device WHERE id = {}", device_id)
         if rows:
             if rows[0]["user_id"] != user_id:
-                raise Forbidden("This device is registered to another account.",
-                                code="device-not-yours")
+                raise Forbidden(
+                    "This device is registered to another account.", code="device-not-yours"
+                )
             if name:
-                await execute(self.engine, "UPDATE device SET name = {} WHERE id = {}",
-                              name, device_id)
+                await execute(
+                    self.engine, "UPDATE device SET name = {} WHERE id = {}", name, device_id
+                )
             return
         await execute(
             self.engine,
@@ -244,19 +253,27 @@ class AccountService:
             await execute(self.engine, "DELETE FROM session WHERE id = {}", row["id"])
             return None
         if now - row["last_seen_at"] > LAST_SEEN_GRANULARITY:
-            await execute(self.engine, "UPDATE session SET last_seen_at = {} WHERE id = {}",
-                          now, row["id"])
-            await execute(self.engine, "UPDATE device SET last_seen_at = {} WHERE id = {}",
-                          now, row["device_id"])
+            await execute(
+                self.engine, "UPDATE session SET last_seen_at = {} WHERE id = {}", now, row["id"]
+            )
+            await execute(
+                self.engine,
+                "UPDATE device SET last_seen_at = {} WHERE id = {}",
+                now,
+                row["device_id"],
+            )
         return CurrentSession(row["id"], row["user_id"], row["username"], row["device_id"])
 
     async def logout(self, current: CurrentSession) -> None:
         await execute(self.engine, "DELETE FROM session WHERE id = {}", current.session_id)
 
     async def account(self, current: CurrentSession) -> AccountInfo:
-        row = await Account.select(Account.created_at).where(
-            Account.id == current.user_id
-        ).first().run()
+        row = (
+            await Account.select(Account.created_at)
+            .where(Account.id == current.user_id)
+            .first()
+            .run()
+        )
         if row is None:
             raise NotFound("This account no longer exists.")
         return AccountInfo(current.user_id, current.username, row["created_at"])
@@ -288,22 +305,34 @@ class AccountService:
         await execute(self.engine, "DELETE FROM session WHERE device_id = {}", device_id)
 
     async def _check_passphrase(self, current: CurrentSession, passphrase: str) -> None:
-        row = await Account.select(Account.passphrase_hash).where(
-            Account.id == current.user_id
-        ).first().run()
+        row = (
+            await Account.select(Account.passphrase_hash)
+            .where(Account.id == current.user_id)
+            .first()
+            .run()
+        )
         if row is None or not await self.passwords.verify(row["passphrase_hash"], passphrase):
-            raise InvalidCredentials("The current passphrase is not right.",
-                                     code="wrong-passphrase")
+            raise InvalidCredentials(
+                "The current passphrase is not right.", code="wrong-passphrase"
+            )
 
     async def change_passphrase(self, current: CurrentSession, old: str, new: str) -> None:
         check_passphrase(new)
         await self._check_passphrase(current, old)
         new_hash = await self.passwords.hash(new)
         async with write_transaction(self.engine):
-            await execute(self.engine, "UPDATE account SET passphrase_hash = {} WHERE id = {}",
-                          new_hash, current.user_id)
-            await execute(self.engine, "DELETE FROM session WHERE user_id = {} AND id <> {}",
-                          current.user_id, current.session_id)
+            await execute(
+                self.engine,
+                "UPDATE account SET passphrase_hash = {} WHERE id = {}",
+                new_hash,
+                current.user_id,
+            )
+            await execute(
+                self.engine,
+                "DELETE FROM session WHERE user_id = {} AND id <> {}",
+                current.user_id,
+                current.session_id,
+            )
 
     async def delete_account(self, current: CurrentSession, passphrase: str) -> None:
         await self._check_passphrase(current, passphrase)
@@ -311,8 +340,9 @@ class AccountService:
             # Every table keyed by the person cascades from account (foreign keys ON in
             # SQLite too); the failure log is keyed by name, so it goes explicitly.
             await execute(self.engine, "DELETE FROM account WHERE id = {}", current.user_id)
-            await execute(self.engine, "DELETE FROM login_failure WHERE username = {}",
-                          current.username)
+            await execute(
+                self.engine, "DELETE FROM login_failure WHERE username = {}", current.username
+            )
 
 
 __all__ = ["AccountService", "CurrentSession", "Session", "SignedIn"]

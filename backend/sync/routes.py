@@ -23,7 +23,9 @@ def _service(request: Request[Any, Any, Any]) -> SyncService:
 
 @post("/sync", status_code=200)
 async def sync(
-    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession], data: JSONBody[SyncRequest]
+    request: Request[Any, Any, Any],
+    current: NamedDependency[CurrentSession],
+    data: JSONBody[SyncRequest],
 ) -> Response[SyncResponse]:
     """Push then pull (sync.md). The body is built as bytes so stored records pass through."""
     body = await _service(request).sync(current, data, datetime.now(UTC))
@@ -31,13 +33,17 @@ async def sync(
 
 
 @get("/sync/status")
-async def sync_status(request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]) -> SyncStatus:
+async def sync_status(
+    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
+) -> SyncStatus:
     return await _service(request).status(current.user_id, datetime.now(UTC))
 
 
 @get("/records/{record_id:uuid}/history")
 async def record_history(
-    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession], record_id: FromPath[UUID]
+    request: Request[Any, Any, Any],
+    current: NamedDependency[CurrentSession],
+    record_id: FromPath[UUID],
 ) -> list[HistoryEntry]:
     return await _service(request).history(current.user_id, record_id)
 

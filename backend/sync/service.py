@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgspec
@@ -91,7 +91,7 @@ def _decode_change(raw: dict[str, Any]) -> ChangeIn | ChangeResult:
 
 
 class SyncService:
-    def __init__(self, engine: Engine, settings: Settings, accounts: AccountService) -> None:
+    def __init__(self, engine: Engine[Any], settings: Settings, accounts: AccountService) -> None:
         self.engine = engine
         self.settings = settings
         self.accounts = accounts
@@ -100,19 +100,21 @@ class SyncService:
     def check_envelope(self, request: SyncRequest) -> None:
         if request.protocol != PROTOCOL:
             if request.protocol > PROTOCOL:
-                raise InvalidInput(f"This server speaks sync protocol {PROTOCOL}.",
-                                   code="unknown-protocol")
+                raise InvalidInput(
+                    f"This server speaks sync protocol {PROTOCOL}.", code="unknown-protocol"
+                )
             raise TooOld("This app is too old for the server. Please update it.")
         if request.schema_version < MIN_CLIENT_SCHEMA:
             raise TooOld("This app is too old for the server. Please update it.")
         if len(request.changes) > self.settings.sync_max_changes:
-            raise TooLarge(f"Send at most {self.settings.sync_max_changes} changes at once.",
-                           code="too-many-changes")
+            raise TooLarge(
+                f"Send at most {self.settings.sync_max_changes} changes at once.",
+                code="too-many-changes",
+            )
         if len(_encode(request.changes)) > self.settings.sync_max_change_bytes:
             raise TooLarge("Send at most 256 KiB of changes at once.", code="changes-too-large")
 
-    async def sync(self, current: CurrentSession, request: SyncRequest,
-                   now: datetime) -> bytes:
+    async def sync(self, current: CurrentSession, request: SyncRequest, now: datetime) -> bytes:
         """Handle POST /api/v1/sync; returns the encoded response body."""
         self.check_envelope(request)
         await self.accounts.register_device(current.user_id, request.device_id, None, now)
@@ -126,8 +128,7 @@ class SyncService:
             reset = Reset("cursor_ahead", state.epoch)
         if reset is not None:
             cursor = 0
-        rows, has_more = await pull_page(self.engine, current.user_id, cursor,
-                                         request.pull_limit)
+        rows, has_more = await pull_page(self.engine, current.user_id, cursor, request.pull_limit)
         next_cursor = rows[-1].server_seq if rows else cursor
         now_ms = int(now.timestamp() * 1000)
         server_state = _state_hlc(state, now_ms)
@@ -136,11 +137,24 @@ class SyncService:
             skew = request.client_time - now_ms
         else:
             skew = max(0, push.max_incoming_ms - now_ms)
-        return encode_response(state.epoch, reset, push.results, rows, next_cursor, has_more,
-                               hlclib.format_hlc(server_hlc), skew)
+        return encode_response(
+            state.epoch,
+            reset,
+            push.results,
+            rows,
+            next_cursor,
+            has_more,
+            hlclib.format_hlc(server_hlc),
+            skew,
+        )
 
-    async def push(self, user_id: uuid.UUID, device_id: uuid.UUID,
-                   raw_changes: list[dict[str, Any]], now: datetime) -> PushOutcome:
+    async def push(
+        self,
+        user_id: uuid.UUID,
+        device_id: uuid.UUID,
+        raw_changes: list[dict[str, Any]],
+        now: datetime,
+    ) -> PushOutcome:
         decoded = [_decode_change(raw) for raw in raw_changes]
         changes = [c for c in decoded if isinstance(c, ChangeIn)]
         async with db.write_transaction(self.engine):
@@ -148,17 +162,18 @@ class SyncService:
             if not changes:
                 return PushOutcome([c for c in decoded if isinstance(c, ChangeResult)], state)
             merger = _BatchMerger(state, user_id, device_id, now)
-            merger.seen = await load_changes(self.engine, user_id,
-                                             [c.change_id for c in changes])
-            merger.records = await load_records(self.engine, user_id,
-                                                list({c.record_id for c in changes}))
+            merger.seen = await load_changes(self.engine, user_id, [c.change_id for c in changes])
+            merger.records = await load_records(
+                self.engine, user_id, list({c.record_id for c in changes})
+            )
             results = [c if isinstance(c, ChangeResult) else merger.apply(c) for c in decoded]
             dirty = [merger.records[rid] for rid in merger.dirty]
             await upsert_records(self.engine, user_id, dirty)
             await insert_history(self.engine, user_id, device_id, merger.history, now)
             await save_state(self.engine, merger.state)
-            applied = [AppliedRecord(r.record_id, r.kind, r.fields, is_deleted(r.fields))
-                       for r in dirty]
+            applied = [
+                AppliedRecord(r.record_id, r.kind, r.fields, is_deleted(r.fields)) for r in dirty
+            ]
             for listener in self.listeners:
                 await listener(user_id, applied, now)
         return PushOutcome(results, merger.state, merger.max_incoming_ms, applied)
@@ -188,9 +203,9 @@ class SyncService:
                 fields=_wire_fields.decode(row["fields"]),
                 server_seq=int(row["server_seq"]),
                 original_hlcs=msgspec.json.decode(row["original_hlcs"])
-                if row["original_hlcs"] else None,
-                error=msgspec.json.decode(row["error"], type=ResultError)
-                if row["error"] else None,
+                if row["original_hlcs"]
+                else None,
+                error=msgspec.json.decode(row["error"], type=ResultError) if row["error"] else None,
             )
             for row in rows
         ]
@@ -201,26 +216,19 @@ class SyncService:
         while True:
             rows, has_more = await pull_page(self.engine, user_id, cursor, 1000)
             out.extend(
-                {"id": str(r.record_id), "kind": r.kind, "schema_version": r.schema_version,
-                 "server_seq": r.server_seq, "deleted": r.deleted,
-                 "fields": msgspec.json.decode(r.fields_json)}
+                {
+                    "id": str(r.record_id),
+                    "kind": r.kind,
+                    "schema_version": r.schema_version,
+                    "server_seq": r.server_seq,
+                    "deleted": r.deleted,
+                    "fields": msgspec.json.decode(r.fields_json),
+                }
                 for r in rows
             )
             if not has_more:
                 return out
             cursor = rows[-1].server_seq
-
-    async def rotate_epoch(self, user_id: uuid.UUID | None) -> int:
-        """Give one person (or everyone) a new epoch so every device re-sends and re-pulls."""
-        if user_id is None:
-            rows = await db.fetch(self.engine, "SELECT user_id FROM sync_state")
-            ids = [row["user_id"] for row in rows]
-        else:
-            ids = [user_id]
-        for uid in ids:
-            await db.execute(self.engine, "UPDATE sync_state SET epoch = {} WHERE user_id = {}",
-                             uuid.uuid4(), uid)
-        return len(ids)
 
 
 def _state_hlc(state: SyncStateRow, now_ms: int) -> hlclib.Hlc:
@@ -232,8 +240,9 @@ def _state_hlc(state: SyncStateRow, now_ms: int) -> hlclib.Hlc:
 class _BatchMerger:
     """Applies a batch of changes in memory; the caller writes the outcome in one go."""
 
-    def __init__(self, state: SyncStateRow, user_id: uuid.UUID, device_id: uuid.UUID,
-                 now: datetime) -> None:
+    def __init__(
+        self, state: SyncStateRow, user_id: uuid.UUID, device_id: uuid.UUID, now: datetime
+    ) -> None:
         self.state = state
         self.user_id = user_id
         self.device = str(device_id)
@@ -261,16 +270,30 @@ class _BatchMerger:
         prior = self.seen.get(change.change_id)
         if prior is not None:
             if prior["user_id"] != self.user_id:
-                return ChangeResult(cid, rid, "rejected", error=ResultError(
-                    "change-id-taken", "This change id is already used; make a new one."))
-            error = msgspec.json.decode(prior["error"], type=ResultError) if prior["error"] \
-                else None
+                return ChangeResult(
+                    cid,
+                    rid,
+                    "rejected",
+                    error=ResultError(
+                        "change-id-taken", "This change id is already used; make a new one."
+                    ),
+                )
+            error = (
+                msgspec.json.decode(prior["error"], type=ResultError) if prior["error"] else None
+            )
             seq = int(prior["server_seq"]) or None
-            return ChangeResult(cid, rid, "duplicate", server_seq=seq,
-                                original_status=prior["status"], error=error)
+            return ChangeResult(
+                cid, rid, "duplicate", server_seq=seq, original_status=prior["status"], error=error
+            )
         if change.schema_version > CURRENT_SCHEMA_VERSION:
-            return ChangeResult(cid, rid, "retry", error=ResultError(
-                "schema-unknown", "The server does not know this schema version yet."))
+            return ChangeResult(
+                cid,
+                rid,
+                "retry",
+                error=ResultError(
+                    "schema-unknown", "The server does not know this schema version yet."
+                ),
+            )
         error = self._validate(change)
         if error is not None:
             self._record_history(change, "rejected", 0, {}, error)
@@ -280,16 +303,22 @@ class _BatchMerger:
         stored = record.fields if record else {}
         # The seq this change gets if any field wins; taken from the state only then.
         seq = max(self.state.last_seq + 1, self.now_us)
-        result = merge_fields(stored, incoming, base_seq=change.base_seq, device=self.device,
-                              seq=seq)
+        result = merge_fields(
+            stored, incoming, base_seq=change.base_seq, device=self.device, seq=seq
+        )
         history_fields = {k: {"v": v["v"], "hlc": v["hlc"]} for k, v in incoming.items()}
         if not result.won:
             self._record_history(change, "superseded", 0, history_fields, None, originals)
             conflict = result.concurrent or None
             if result.concurrent and record is not None:
                 self._flag_conflict(record)
-            return ChangeResult(cid, rid, "superseded", conflict=conflict,
-                                server_seq=record.server_seq if record else None)
+            return ChangeResult(
+                cid,
+                rid,
+                "superseded",
+                conflict=conflict,
+                server_seq=record.server_seq if record else None,
+            )
         self.state.last_seq = seq
         fields = result.fields
         if result.concurrent:
@@ -302,8 +331,7 @@ class _BatchMerger:
         record.schema_version = max(record.schema_version, change.schema_version)
         self.dirty[change.record_id] = None
         self._record_history(change, "applied", seq, history_fields, None, originals)
-        return ChangeResult(cid, rid, "applied", server_seq=seq,
-                            conflict=result.concurrent or None)
+        return ChangeResult(cid, rid, "applied", server_seq=seq, conflict=result.concurrent or None)
 
     def _flag_conflict(self, record: RecordRow) -> None:
         seq = self._next_seq()
@@ -317,12 +345,16 @@ class _BatchMerger:
                 return ResultError("invalid-hlc", f"{name} has a malformed HLC timestamp.", name)
         record = self.records.get(change.record_id)
         if record is not None and record.kind != change.kind:
-            return ResultError("kind-mismatch",
-                               f"This record is a {record.kind}, not a {change.kind}.", "kind")
+            return ResultError(
+                "kind-mismatch", f"This record is a {record.kind}, not a {change.kind}.", "kind"
+            )
         if not change.fields:
             return ResultError("empty-change", "A change must set at least one field.", "fields")
-        problem = validate_change(kind=change.kind, record_id=str(change.record_id),
-                                  fields={k: w.v for k, w in change.fields.items()})
+        problem = validate_change(
+            kind=change.kind,
+            record_id=str(change.record_id),
+            fields={k: w.v for k, w in change.fields.items()},
+        )
         if problem is not None:
             return ResultError(problem.code, problem.detail, problem.field)
         return None
@@ -343,39 +375,75 @@ class _BatchMerger:
         self.state.server_hlc = hlclib.format_hlc(self.clock)
         return incoming, originals
 
-    def _record_history(self, change: ChangeIn, status: str, seq: int,
-                        fields: dict[str, Any], error: ResultError | None,
-                        originals: dict[str, str] | None = None) -> None:
-        self.seen[change.change_id] = {"user_id": self.user_id, "status": status,
-                                       "server_seq": seq,
-                                       "error": _encode(error).decode() if error else ""}
+    def _record_history(
+        self,
+        change: ChangeIn,
+        status: str,
+        seq: int,
+        fields: dict[str, Any],
+        error: ResultError | None,
+        originals: dict[str, str] | None = None,
+    ) -> None:
+        self.seen[change.change_id] = {
+            "user_id": self.user_id,
+            "status": status,
+            "server_seq": seq,
+            "error": _encode(error).decode() if error else "",
+        }
         if status == "rejected":
             fields = {k: {"v": w.v, "hlc": w.hlc} for k, w in change.fields.items()}
-        self.history.append({
-            "change_id": change.change_id, "record_id": change.record_id,
-            "kind": change.kind[:32], "schema_version": change.schema_version,
-            "base_seq": change.base_seq, "status": status, "server_seq": seq,
-            "fields": _encode(fields).decode(),
-            "original_hlcs": _encode(originals).decode() if originals else "",
-            "error": _encode(error).decode() if error else "",
-        })
+        self.history.append(
+            {
+                "change_id": change.change_id,
+                "record_id": change.record_id,
+                "kind": change.kind[:32],
+                "schema_version": change.schema_version,
+                "base_seq": change.base_seq,
+                "status": status,
+                "server_seq": seq,
+                "fields": _encode(fields).decode(),
+                "original_hlcs": _encode(originals).decode() if originals else "",
+                "error": _encode(error).decode() if error else "",
+            }
+        )
 
 
-def encode_response(epoch: uuid.UUID, reset: Reset | None, results: list[ChangeResult],
-                    rows: Sequence[PulledRow], next_cursor: int, has_more: bool,
-                    server_hlc: str, skew: int) -> bytes:
+def encode_response(
+    epoch: uuid.UUID,
+    reset: Reset | None,
+    results: list[ChangeResult],
+    rows: Sequence[PulledRow],
+    next_cursor: int,
+    has_more: bool,
+    server_hlc: str,
+    skew: int,
+) -> bytes:
     # Records are spliced in as stored JSON: a pull of thousands never re-encodes fields.
-    head = _encode({"epoch": epoch, "reset": reset, "results": results,
-                    "next_cursor": next_cursor, "has_more": has_more,
-                    "server_hlc": server_hlc, "clock_skew_ms": skew})
+    head = _encode(
+        {
+            "epoch": epoch,
+            "reset": reset,
+            "results": results,
+            "next_cursor": next_cursor,
+            "has_more": has_more,
+            "server_hlc": server_hlc,
+            "clock_skew_ms": skew,
+        }
+    )
     parts = [
-        b'{"id":"' + str(r.record_id).encode() + b'","kind":' + _encode(r.kind)
-        + b',"schema_version":' + str(r.schema_version).encode()
-        + b',"server_seq":' + str(r.server_seq).encode()
-        + b',"deleted":' + (b"true" if r.deleted else b"false")
-        + b',"fields":' + r.fields_json + b"}"
+        b'{"id":"'
+        + str(r.record_id).encode()
+        + b'","kind":'
+        + _encode(r.kind)
+        + b',"schema_version":'
+        + str(r.schema_version).encode()
+        + b',"server_seq":'
+        + str(r.server_seq).encode()
+        + b',"deleted":'
+        + (b"true" if r.deleted else b"false")
+        + b',"fields":'
+        + r.fields_json
+        + b"}"
         for r in rows
     ]
     return head[:-1] + b',"records":[' + b",".join(parts) + b"]}"
-
-

@@ -55,7 +55,7 @@ def _text(value: Any) -> bytes:
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
-async def lock_state(engine: Engine, user_id: uuid.UUID) -> SyncStateRow:
+async def lock_state(engine: Engine[Any], user_id: uuid.UUID) -> SyncStateRow:
     """Read (creating if needed) the person's sync state, holding its lock until commit."""
     lock = "" if is_sqlite(engine) else " FOR UPDATE"
     sql = f"SELECT epoch, last_seq, server_hlc FROM sync_state WHERE user_id = {{}}{lock}"
@@ -73,7 +73,7 @@ async def lock_state(engine: Engine, user_id: uuid.UUID) -> SyncStateRow:
     return SyncStateRow(user_id, row["epoch"], int(row["last_seq"]), row["server_hlc"] or "")
 
 
-async def save_state(engine: Engine, state: SyncStateRow) -> None:
+async def save_state(engine: Engine[Any], state: SyncStateRow) -> None:
     await execute(
         engine,
         "UPDATE sync_state SET last_seq = {}, server_hlc = {} WHERE user_id = {}",
@@ -84,7 +84,7 @@ async def save_state(engine: Engine, state: SyncStateRow) -> None:
 
 
 async def load_changes(
-    engine: Engine, user_id: uuid.UUID, change_ids: Sequence[uuid.UUID]
+    engine: Engine[Any], user_id: uuid.UUID, change_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """Already-processed changes among these ids (any owner: change ids are global keys)."""
     if not change_ids:
@@ -92,21 +92,21 @@ async def load_changes(
     rows = await fetch(
         engine,
         "SELECT change_id, user_id, status, server_seq, error FROM change"
-        f" WHERE change_id IN ({', '.join(['{}'] * len(change_ids))})",  # noqa: S608
+        f" WHERE change_id IN ({', '.join(['{}'] * len(change_ids))})",
         *change_ids,
     )
     return {row["change_id"]: row for row in rows}
 
 
 async def load_records(
-    engine: Engine, user_id: uuid.UUID, record_ids: Sequence[uuid.UUID]
+    engine: Engine[Any], user_id: uuid.UUID, record_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, RecordRow]:
     if not record_ids:
         return {}
     rows = await fetch(
         engine,
         "SELECT record_id, kind, schema_version, fields, field_meta, server_seq FROM record"
-        f" WHERE user_id = {{}} AND record_id IN ({', '.join(['{}'] * len(record_ids))})",  # noqa: S608
+        f" WHERE user_id = {{}} AND record_id IN ({', '.join(['{}'] * len(record_ids))})",
         user_id,
         *record_ids,
     )
@@ -119,24 +119,36 @@ async def load_records(
             for name, f in wire.items()
         }
         out[row["record_id"]] = RecordRow(
-            row["record_id"], row["kind"], int(row["schema_version"]), fields,
+            row["record_id"],
+            row["kind"],
+            int(row["schema_version"]),
+            fields,
             int(row["server_seq"]),
         )
     return out
 
 
-async def upsert_records(engine: Engine, user_id: uuid.UUID, records: Sequence[RecordRow]) -> None:
+async def upsert_records(
+    engine: Engine[Any], user_id: uuid.UUID, records: Sequence[RecordRow]
+) -> None:
     if not records:
         return
     values = []
     for record in records:
         wire = {name: {"v": f.v, "hlc": f.hlc} for name, f in record.fields.items()}
         meta = {name: (f.seq, f.device) for name, f in record.fields.items()}
-        values.append((
-            user_id, record.record_id, record.kind, record.schema_version,
-            _encode(wire).decode(), _encode(meta).decode(), record.server_seq,
-            is_deleted(record.fields),
-        ))
+        values.append(
+            (
+                user_id,
+                record.record_id,
+                record.kind,
+                record.schema_version,
+                _encode(wire).decode(),
+                _encode(meta).decode(),
+                record.server_seq,
+                is_deleted(record.fields),
+            )
+        )
     await execute(
         engine,
         "INSERT INTO record (user_id, record_id, kind, schema_version, fields, field_meta,"
@@ -150,13 +162,26 @@ async def upsert_records(engine: Engine, user_id: uuid.UUID, records: Sequence[R
 
 
 async def insert_history(
-    engine: Engine, user_id: uuid.UUID, device_id: uuid.UUID, entries: Sequence[dict[str, Any]],
+    engine: Engine[Any],
+    user_id: uuid.UUID,
+    device_id: uuid.UUID,
+    entries: Sequence[dict[str, Any]],
     now: datetime,
 ) -> None:
     if not entries:
         return
-    columns = ("change_id", "record_id", "kind", "schema_version", "base_seq", "status",
-               "server_seq", "fields", "original_hlcs", "error")
+    columns = (
+        "change_id",
+        "record_id",
+        "kind",
+        "schema_version",
+        "base_seq",
+        "status",
+        "server_seq",
+        "fields",
+        "original_hlcs",
+        "error",
+    )
     values = [(user_id, device_id, now, *(entry[c] for c in columns)) for entry in entries]
     await execute(
         engine,
@@ -167,7 +192,7 @@ async def insert_history(
 
 
 async def pull_page(
-    engine: Engine, user_id: uuid.UUID, cursor: int, limit: int
+    engine: Engine[Any], user_id: uuid.UUID, cursor: int, limit: int
 ) -> tuple[list[PulledRow], bool]:
     rows = await fetch(
         engine,
@@ -179,10 +204,33 @@ async def pull_page(
     )
     has_more = len(rows) > limit
     return [
-        PulledRow(row["record_id"], row["kind"], int(row["schema_version"]),
-                  int(row["server_seq"]), bool(row["deleted"]), _text(row["fields"]))
+        PulledRow(
+            row["record_id"],
+            row["kind"],
+            int(row["schema_version"]),
+            int(row["server_seq"]),
+            bool(row["deleted"]),
+            _text(row["fields"]),
+        )
         for row in rows[:limit]
     ], has_more
+
+
+async def rotate_epochs(engine: Engine[Any], user_id: uuid.UUID | None) -> int:
+    """New epoch for one person (or everyone): each device then re-sends and re-pulls all.
+
+    Run after restoring a backup, when the server may have forgotten changes that devices
+    already saw acknowledged.
+    """
+    if user_id is None:
+        ids = [row["user_id"] for row in await fetch(engine, "SELECT user_id FROM sync_state")]
+    else:
+        ids = [user_id]
+    for uid in ids:
+        await execute(
+            engine, "UPDATE sync_state SET epoch = {} WHERE user_id = {}", uuid.uuid4(), uid
+        )
+    return len(ids)
 
 
 __all__ = ["PulledRow", "RecordRow", "SyncStateRow"]

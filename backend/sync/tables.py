@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from piccolo.columns import UUID, BigInt, BigSerial, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    UUID,
+    BigInt,
+    BigSerial,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.base import OnDelete
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table

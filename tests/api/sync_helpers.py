@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Litestar
 import httpx
 
 from backend.sync.hlc import Hlc, format_hlc, node_from_device_id
@@ -20,8 +19,15 @@ def hlc_at(millis: int | None = None, counter: int = 0, device: str = DEVICE) ->
     return format_hlc(Hlc(millis, counter, node_from_device_id(device)))
 
 
-def change(record_id: str, fields: dict[str, Any], *, kind: str = "checkin", base_seq: int = 0,
-           hlc: str | None = None, change_id: str | None = None) -> dict[str, Any]:
+def change(
+    record_id: str,
+    fields: dict[str, Any],
+    *,
+    kind: str = "checkin",
+    base_seq: int = 0,
+    hlc: str | None = None,
+    change_id: str | None = None,
+) -> dict[str, Any]:
     stamp = hlc or hlc_at()
     return {
         "change_id": change_id or str(uuid.uuid4()),
@@ -33,22 +39,37 @@ def change(record_id: str, fields: dict[str, Any], *, kind: str = "checkin", bas
     }
 
 
-def envelope(changes: list[dict[str, Any]], *, device: str = DEVICE, cursor: int = 0,
-             epoch: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"protocol": 1, "device_id": device, "schema_version": 1, "epoch": epoch,
-            "cursor": cursor, "changes": changes, **extra}
+def envelope(
+    changes: list[dict[str, Any]],
+    *,
+    device: str = DEVICE,
+    cursor: int = 0,
+    epoch: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "protocol": 1,
+        "device_id": device,
+        "schema_version": 1,
+        "epoch": epoch,
+        "cursor": cursor,
+        "changes": changes,
+        **extra,
+    }
 
 
-async def sync(client: httpx.AsyncClient, changes: list[dict[str, Any]],
-               **kwargs: Any) -> dict[str, Any]:
+async def sync(
+    client: httpx.AsyncClient, changes: list[dict[str, Any]], **kwargs: Any
+) -> dict[str, Any]:
     response = await client.post("/api/v1/sync", json=envelope(changes, **kwargs))
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
-async def push_checkin(client: httpx.AsyncClient, mood: int,
-                       record_id: str | None = None, **kwargs: Any) -> dict[str, Any]:
+async def push_checkin(
+    client: httpx.AsyncClient, mood: int, record_id: str | None = None, **kwargs: Any
+) -> dict[str, Any]:
     rid = record_id or str(uuid.uuid4())
     fields = {"at": "2026-11-27T08:05:00+01:00", "mood": mood}
     body = await sync(client, [change(rid, fields)], **kwargs)

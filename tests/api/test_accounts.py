@@ -6,9 +6,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar
-import httpx
 
 from backend.app import create_app
 from backend.db import execute, fetch
@@ -17,17 +17,18 @@ from tests.conftest import PASSPHRASE, http_client, new_client, signup
 LOGIN = "/api/v1/auth/login"
 
 
-async def login(client: httpx.AsyncClient, username: str = "alice",
-                passphrase: str = PASSPHRASE, **extra: Any) -> Any:
-    return await client.post(LOGIN, json={"username": username, "passphrase": passphrase,
-                                          **extra})
+async def login(
+    client: httpx.AsyncClient, username: str = "alice", passphrase: str = PASSPHRASE, **extra: Any
+) -> Any:
+    return await client.post(LOGIN, json={"username": username, "passphrase": passphrase, **extra})
 
 
 async def test_signup_sets_a_strict_httponly_cookie_and_returns_a_recovery_code(
     client: httpx.AsyncClient,
 ) -> None:
-    response = await client.post("/api/v1/auth/signup",
-                                 json={"username": "Alice", "passphrase": PASSPHRASE})
+    response = await client.post(
+        "/api/v1/auth/signup", json={"username": "Alice", "passphrase": PASSPHRASE}
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["username"] == "alice"
@@ -44,15 +45,17 @@ async def test_signup_sets_a_strict_httponly_cookie_and_returns_a_recovery_code(
 async def test_cookie_is_secure_on_a_real_host(app: Litestar) -> None:
     async with http_client(app, "https://tend.example") as https_client:
         response = await https_client.post(
-            "/api/v1/auth/signup", json={"username": "bob", "passphrase": PASSPHRASE})
+            "/api/v1/auth/signup", json={"username": "bob", "passphrase": PASSPHRASE}
+        )
         assert "Secure" in response.headers["set-cookie"]
         assert "max-age=63072000" in response.headers["strict-transport-security"]
 
 
 async def test_usernames_are_case_folded_and_unique(client: httpx.AsyncClient) -> None:
     await signup(client, "alice")
-    response = await client.post("/api/v1/auth/signup",
-                                 json={"username": "ALICE", "passphrase": PASSPHRASE})
+    response = await client.post(
+        "/api/v1/auth/signup", json={"username": "ALICE", "passphrase": PASSPHRASE}
+    )
     assert response.status_code == 409
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] == "username-taken"
@@ -60,14 +63,19 @@ async def test_usernames_are_case_folded_and_unique(client: httpx.AsyncClient) -
 
 @pytest.mark.parametrize(
     ("username", "passphrase", "code"),
-    [("ab", PASSPHRASE, "invalid-username"), ("no spaces", PASSPHRASE, "invalid-username"),
-     ("x" * 65, PASSPHRASE, "invalid-username"), ("carol", "short", "weak-passphrase")],
+    [
+        ("ab", PASSPHRASE, "invalid-username"),
+        ("no spaces", PASSPHRASE, "invalid-username"),
+        ("x" * 65, PASSPHRASE, "invalid-username"),
+        ("carol", "short", "weak-passphrase"),
+    ],
 )
 async def test_signup_rejects_bad_usernames_and_short_passphrases(
     client: httpx.AsyncClient, username: str, passphrase: str, code: str
 ) -> None:
-    response = await client.post("/api/v1/auth/signup",
-                                 json={"username": username, "passphrase": passphrase})
+    response = await client.post(
+        "/api/v1/auth/signup", json={"username": username, "passphrase": passphrase}
+    )
     assert response.status_code == 400
     assert response.json()["code"] == code
 
@@ -117,8 +125,7 @@ async def _age_sessions(app: Litestar, column: str, days: int) -> None:
     await execute(app.state.engine, f"UPDATE session SET {column} = {{}}", moment)
 
 
-async def test_idle_sessions_end_after_30_days(client: httpx.AsyncClient,
-                                               app: Litestar) -> None:
+async def test_idle_sessions_end_after_30_days(client: httpx.AsyncClient, app: Litestar) -> None:
     await signup(client)
     await _age_sessions(app, "last_seen_at", 29)
     assert (await client.get("/api/v1/account")).status_code == 200
@@ -128,8 +135,9 @@ async def test_idle_sessions_end_after_30_days(client: httpx.AsyncClient,
     assert response.json()["code"] == "session-expired"
 
 
-async def test_sessions_end_after_365_days_even_when_used(client: httpx.AsyncClient,
-                                                          app: Litestar) -> None:
+async def test_sessions_end_after_365_days_even_when_used(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
     await signup(client)
     await _age_sessions(app, "created_at", 366)
     assert (await client.get("/api/v1/account")).status_code == 401
@@ -160,13 +168,23 @@ async def test_recovery_code_resets_the_passphrase_once(app: Litestar) -> None:
     phone = await new_client(app)
     code = (await signup(phone))["recovery_code"]
     other = await new_client(app)
-    bad = await other.post("/api/v1/auth/recover", json={
-        "username": "alice", "recovery_code": "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA",
-        "new_passphrase": "a brand new passphrase"})
+    bad = await other.post(
+        "/api/v1/auth/recover",
+        json={
+            "username": "alice",
+            "recovery_code": "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA",
+            "new_passphrase": "a brand new passphrase",
+        },
+    )
     assert bad.status_code == 401
-    response = await other.post("/api/v1/auth/recover", json={
-        "username": "alice", "recovery_code": code.lower().replace("-", " "),
-        "new_passphrase": "a brand new passphrase"})
+    response = await other.post(
+        "/api/v1/auth/recover",
+        json={
+            "username": "alice",
+            "recovery_code": code.lower().replace("-", " "),
+            "new_passphrase": "a brand new passphrase",
+        },
+    )
     assert response.status_code == 200
     new_code = response.json()["recovery_code"]
     assert new_code != code
@@ -174,8 +192,10 @@ async def test_recovery_code_resets_the_passphrase_once(app: Litestar) -> None:
     assert (await phone.get("/api/v1/account")).status_code == 401  # signed out everywhere
     assert (await login(other, passphrase=PASSPHRASE)).status_code == 401
     assert (await login(other, passphrase="a brand new passphrase")).status_code == 200
-    reuse = await other.post("/api/v1/auth/recover", json={
-        "username": "alice", "recovery_code": code, "new_passphrase": "yet another phrase"})
+    reuse = await other.post(
+        "/api/v1/auth/recover",
+        json={"username": "alice", "recovery_code": code, "new_passphrase": "yet another phrase"},
+    )
     assert reuse.status_code == 401
 
 
@@ -184,11 +204,13 @@ async def test_changing_the_passphrase_signs_out_other_devices(app: Litestar) ->
     await signup(phone)
     laptop = await new_client(app)
     await login(laptop)
-    wrong = await phone.post("/api/v1/account/passphrase",
-                             json={"current": "not it at all", "new": "new passphrase 1"})
+    wrong = await phone.post(
+        "/api/v1/account/passphrase", json={"current": "not it at all", "new": "new passphrase 1"}
+    )
     assert wrong.status_code == 401
-    ok = await phone.post("/api/v1/account/passphrase",
-                          json={"current": PASSPHRASE, "new": "new passphrase 1"})
+    ok = await phone.post(
+        "/api/v1/account/passphrase", json={"current": PASSPHRASE, "new": "new passphrase 1"}
+    )
     assert ok.status_code == 204
     assert (await phone.get("/api/v1/account")).status_code == 200
     assert (await laptop.get("/api/v1/account")).status_code == 401
@@ -199,11 +221,13 @@ async def _rows_owned(app: Litestar, user_id: str) -> dict[str, int]:
     engine = app.state.engine
     counts = {}
     for table in ("device", "session", "sync_state", "record", "change"):
-        rows = await fetch(engine, f"SELECT COUNT(*) AS n FROM {table} WHERE user_id = {{}}",
-                           uuid.UUID(user_id))
+        rows = await fetch(
+            engine, f"SELECT COUNT(*) AS n FROM {table} WHERE user_id = {{}}", uuid.UUID(user_id)
+        )
         counts[table] = int(rows[0]["n"])
-    rows = await fetch(engine, "SELECT COUNT(*) AS n FROM account WHERE id = {}",
-                       uuid.UUID(user_id))
+    rows = await fetch(
+        engine, "SELECT COUNT(*) AS n FROM account WHERE id = {}", uuid.UUID(user_id)
+    )
     counts["account"] = int(rows[0]["n"])
     return counts
 
@@ -218,14 +242,16 @@ async def test_deleting_the_account_removes_everything(app: Litestar) -> None:
     await login(client)
     before = await _rows_owned(app, body["user_id"])
     assert before["record"] == 1 and before["change"] == 1 and before["account"] == 1
-    refused = await client.request("DELETE", "/api/v1/account",
-                                   json={"passphrase": "not the passphrase"})
+    refused = await client.request(
+        "DELETE", "/api/v1/account", json={"passphrase": "not the passphrase"}
+    )
     assert refused.status_code == 401
     response = await client.request("DELETE", "/api/v1/account", json={"passphrase": PASSPHRASE})
     assert response.status_code == 204
     assert set((await _rows_owned(app, body["user_id"])).values()) == {0}
-    failures = await fetch(app.state.engine,
-                           "SELECT COUNT(*) AS n FROM login_failure WHERE username = 'alice'")
+    failures = await fetch(
+        app.state.engine, "SELECT COUNT(*) AS n FROM login_failure WHERE username = 'alice'"
+    )
     assert int(failures[0]["n"]) == 0
     assert (await login(client)).status_code == 401
 

@@ -1,0 +1,190 @@
+"""Command line: python -m backend serve|migrate|create-user|vapid|rotate-epoch|demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from piccolo.engine.base import Engine
+
+from backend.settings import Settings, SettingsError, load_settings
+
+
+def _engine_for(settings: Settings) -> Engine[Any]:
+    from backend.db import make_engine
+    from backend.migrate import bind_engine
+
+    engine = make_engine(settings.database_url)
+    bind_engine(engine)
+    return engine
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from backend.app import create_app
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    if settings.env == "dev":
+        print(f"Tend is running at http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level,
+        proxy_headers=settings.trust_forwarded_for,
+        server_header=False,
+    )
+    return 0
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    from backend.migrate import migrate
+
+    async def run() -> list[str]:
+        from backend import db
+
+        engine = _engine_for(settings)
+        await db.start(engine)
+        try:
+            return await migrate(engine)
+        finally:
+            await db.stop(engine)
+
+    applied = asyncio.run(run())
+    print(f"Applied {len(applied)} migration(s)." if applied else "Database is up to date.")
+    return 0
+
+
+def _read_passphrase(args: argparse.Namespace) -> str:
+    if args.passphrase_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Passphrase (10+ characters): ")
+    if getpass.getpass("Again: ") != first:
+        raise SystemExit("The two passphrases differ.")
+    return first
+
+
+def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.accounts.passwords import Passwords
+    from backend.accounts.service import AccountService
+    from backend.errors import AppError
+    from backend.migrate import migrate
+
+    passphrase = _read_passphrase(args)
+
+    async def run() -> tuple[str, str]:
+        engine = _engine_for(settings)
+        await migrate(engine)
+        passwords = Passwords(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            concurrency=1,
+        )
+        service = AccountService(engine, settings, passwords)
+        signed_in, code = await service.signup(
+            args.username, passphrase, None, "command line", datetime.now(UTC)
+        )
+        return signed_in.username, code
+
+    try:
+        username, code = asyncio.run(run())
+    except AppError as exc:
+        print(f"Could not create the account: {exc.detail}", file=sys.stderr)
+        return 1
+    print(f"Created {username}. Recovery code (shown once, keep it safe): {code}")
+    return 0
+
+
+def cmd_vapid(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.reminders.vapid import load_or_create_vapid
+
+    path = settings.vapid_key_path
+    existed = path.exists()
+    keys = load_or_create_vapid(path)
+    print(("Existing" if existed else "Created") + f" VAPID key at {path}")
+    print(f"Public key: {keys.public_key_b64url}")
+    return 0
+
+
+def cmd_rotate_epoch(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.sync.store import rotate_epochs
+
+    async def run() -> int:
+        engine = _engine_for(settings)
+        user_id = None
+        if args.user:
+            from backend.db import fetch
+
+            rows = await fetch(
+                engine, "SELECT id FROM account WHERE username = {}", args.user.casefold()
+            )
+            if not rows:
+                raise SystemExit(f"No account named {args.user}.")
+            user_id = rows[0]["id"]
+        return await rotate_epochs(engine, user_id)
+
+    count = asyncio.run(run())
+    print(f"Rotated the sync epoch of {count} account(s); their devices will re-sync fully.")
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.demo import create_demo_account
+
+    username, passphrase, records = asyncio.run(
+        create_demo_account(settings, username=args.username, days=args.days)
+    )
+    print(f"Demo account ready with {records} records over {args.days} days.")
+    print(
+        f"Sign in at http://{settings.host}:{settings.port}/ with username {username!r} "
+        f"and passphrase {passphrase!r}."
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m backend", description="Tend server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API and the app")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    create = sub.add_parser("create-user", help="create an account")
+    create.add_argument("username")
+    create.add_argument(
+        "--passphrase-stdin", action="store_true", help="read the passphrase from standard input"
+    )
+    create.set_defaults(func=cmd_create_user)
+    vapid = sub.add_parser("vapid", help="create (if missing) and show the Web Push key")
+    vapid.set_defaults(func=cmd_vapid)
+    rotate = sub.add_parser("rotate-epoch", help="after a restore: make devices re-sync")
+    rotate.add_argument("--user", help="only this username (default: everyone)")
+    rotate.set_defaults(func=cmd_rotate_epoch)
+    demo = sub.add_parser("demo", help="create a demo account with months of entries")
+    demo.add_argument("--username", default="demo")
+    demo.add_argument("--days", type=int, default=120)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    result: int = args.func(settings, args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""POST /api/v1/sync and friends through the real app, following sync.md."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from litestar import Litestar
+
+from backend.sync.hlc import parse_hlc
+from tests.api.sync_helpers import DEVICE, change, envelope, hlc_at, push_checkin, sync
+from tests.conftest import new_client, signup
+
+OTHER_DEVICE = "0190c3e4-7f1a-7b2c-9d3e-00000000beef"
+AT = "2026-11-27T08:05:00+01:00"
+
+
+async def test_first_sync_creates_epoch_and_pushes(client: httpx.AsyncClient) -> None:
+    await signup(client)
+    rid = str(uuid.uuid4())
+    body = await sync(client, [change(rid, {"at": AT, "mood": 5})])
+    assert body["reset"] is None
+    [result] = body["results"]
+    assert result["status"] == "applied"
+    assert result["server_seq"] > 0
+    [record] = body["records"]
+    assert record["id"] == rid
+    assert record["fields"]["mood"]["v"] == 5
+    assert record["deleted"] is False
+    assert body["next_cursor"] == record["server_seq"]
+    assert body["has_more"] is False
+    parse_hlc(body["server_hlc"])
+    status = (await client.get("/api/v1/sync/status")).json()
+    assert status["epoch"] == body["epoch"]
+    assert status["max_seq"] == record["server_seq"]
+
+
+async def test_resending_a_change_is_a_duplicate_with_its_first_outcome(
+    client: httpx.AsyncClient,
+) -> None:
+    await signup(client)
+    c = change(str(uuid.uuid4()), {"at": AT, "mood": 5})
+    first = await sync(client, [c])
+    again = await sync(client, [c, c])
+    for result in again["results"]:
+        assert result["status"] == "duplicate"
+        assert result["original_status"] == "applied"
+        assert result["server_seq"] == first["results"][0]["server_seq"]
+
+
+async def test_one_bad_change_is_rejected_and_its_neighbours_apply(
+    client: httpx.AsyncClient,
+) -> None:
+    await signup(client)
+    good = change(str(uuid.uuid4()), {"at": AT, "mood": 5})
+    bad = change(str(uuid.uuid4()), {"at": AT, "mood": 11})
+    garbage: dict[str, Any] = {"change_id": str(uuid.uuid4()), "record_id": "nope"}
+    bad_hlc = change(str(uuid.uuid4()), {"at": AT, "mood": 2}, hlc="yesterday")
+    body = await sync(client, [good, bad, garbage, bad_hlc])
+    statuses = [r["status"] for r in body["results"]]
+    assert statuses == ["applied", "rejected", "rejected", "rejected"]
+    assert body["results"][1]["error"]["field"] == "mood"
+    assert body["results"][1]["error"]["code"] == "out-of-range"
+    assert body["results"][3]["error"]["code"] == "invalid-hlc"
+    assert [r["id"] for r in body["records"]] == [good["record_id"]]
+    # A re-sent rejected change answers duplicate, with its original error.
+    again = await sync(client, [bad])
+    assert again["results"][0]["status"] == "duplicate"
+    assert again["results"][0]["original_status"] == "rejected"
+    assert again["results"][0]["error"]["field"] == "mood"
+
+
+async def test_older_edit_is_superseded_and_newer_edit_wins(client: httpx.AsyncClient) -> None:
+    await signup(client)
+    rid = str(uuid.uuid4())
+    base = await sync(client, [change(rid, {"at": AT, "mood": 5}, hlc=hlc_at(2_000_000))])
+    seq = base["results"][0]["server_seq"]
+    old = await sync(client, [change(rid, {"mood": 1}, base_seq=seq, hlc=hlc_at(1_000_000))])
+    assert old["results"][0]["status"] == "superseded"
+    new = await sync(client, [change(rid, {"mood": 9}, base_seq=seq, hlc=hlc_at(3_000_000))])
+    assert new["results"][0]["status"] == "applied"
+    assert new["records"][-1]["fields"]["mood"]["v"] == 9
+
+
+async def test_concurrent_edits_from_two_devices_flag_a_conflict(app: Litestar) -> None:
+    phone = await new_client(app)
+    await signup(phone)
+    rid = str(uuid.uuid4())
+    created = await sync(phone, [change(rid, {"at": AT, "mood": 5}, hlc=hlc_at(1_000))])
+    seq = created["results"][0]["server_seq"]
+    # Both devices edit the mood having seen seq; the laptop's edit is later.
+    await sync(phone, [change(rid, {"mood": 3}, base_seq=seq, hlc=hlc_at(2_000))])
+    laptop_edit = change(rid, {"mood": 8}, base_seq=seq, hlc=hlc_at(3_000, device=OTHER_DEVICE))
+    body = await sync(phone, [laptop_edit], device=OTHER_DEVICE)
+    assert body["results"][0]["status"] == "applied"
+    assert body["results"][0]["conflict"] is True
+    record = body["records"][-1]
+    assert record["fields"]["mood"]["v"] == 8
+    assert record["fields"]["_conflict"]["v"] is True
+    history = (await phone.get(f"/api/v1/records/{rid}/history")).json()
+    assert [h["fields"]["mood"]["v"] for h in history] == [8, 3, 5]  # newest first
+
+
+async def test_delete_and_undelete_keep_the_values(client: httpx.AsyncClient) -> None:
+    await signup(client)
+    rid = str(uuid.uuid4())
+    await sync(client, [change(rid, {"at": AT, "mood": 5}, hlc=hlc_at(1_000))])
+    gone = await sync(client, [change(rid, {"_deleted": True}, hlc=hlc_at(2_000))])
+    assert gone["records"][-1]["deleted"] is True
+    assert gone["records"][-1]["fields"]["mood"]["v"] == 5
+    back = await sync(client, [change(rid, {"_deleted": False}, hlc=hlc_at(3_000))])
+    assert back["records"][-1]["deleted"] is False
+
+
+async def test_pull_pages_until_everything_arrived(client: httpx.AsyncClient) -> None:
+    await signup(client)
+    changes = [change(str(uuid.uuid4()), {"at": AT, "mood": i % 11}) for i in range(25)]
+    await sync(client, changes)
+    seen: list[str] = []
+    cursor = 0
+    while True:
+        body = await sync(client, [], cursor=cursor, pull_limit=10)
+        seen.extend(r["id"] for r in body["records"])
+        seqs = [r["server_seq"] for r in body["records"]]
+        assert seqs == sorted(seqs)
+        cursor = body["next_cursor"]
+        if not body["has_more"]:
+            break
+    assert sorted(seen) == sorted(c["record_id"] for c in changes)
+
+
+async def test_epoch_mismatch_and_cursor_ahead_reset_the_client(
+    client: httpx.AsyncClient,
+) -> None:
+    await signup(client)
+    first = await push_checkin(client, 4)
+    wrong_epoch = await sync(client, [], epoch=str(uuid.uuid4()), cursor=first["next_cursor"])
+    assert wrong_epoch["reset"] == {"reason": "epoch_mismatch", "epoch": first["epoch"]}
+    assert len(wrong_epoch["records"]) == 1  # pulled again from 0
+    ahead = await sync(client, [], epoch=first["epoch"], cursor=first["next_cursor"] + 10**12)
+    assert ahead["reset"]["reason"] == "cursor_ahead"
+    assert len(ahead["records"]) == 1
+
+
+async def test_clock_far_ahead_is_clamped_and_reported(client: httpx.AsyncClient) -> None:
+    await signup(client)
+    rid = str(uuid.uuid4())
+    future = hlc_at(int(4e12))  # year 2096
+    body = await sync(client, [change(rid, {"at": AT, "mood": 5}, hlc=future)])
+    assert body["results"][0]["status"] == "applied"
+    stored = body["records"][0]["fields"]["mood"]["hlc"]
+    assert stored < future
+    assert body["clock_skew_ms"] > 60_000
+    history = (await client.get(f"/api/v1/records/{rid}/history")).json()
+    assert history[0]["original_hlcs"]["mood"] == future
+    # A later honest edit from the same device still wins over the clamped value.
+    later = await sync(client, [change(rid, {"mood": 6})])
+    assert later["records"][-1]["fields"]["mood"]["v"] == 6
+
+
+async def test_envelope_errors_are_problem_json(client: httpx.AsyncClient) -> None:
+    await signup(client)
+    cases = [
+        ({"protocol": 1}, 400),
+        ({**envelope([]), "cursor": "zero"}, 400),
+        ({**envelope([]), "pull_limit": 5000}, 400),
+        ({**envelope([]), "protocol": 2}, 400),
+        ({**envelope([]), "protocol": 0}, 426),
+        ({**envelope([change(str(uuid.uuid4()), {"mood": 1})] * 201)}, 413),
+    ]
+    for body, status in cases:
+        response = await client.post("/api/v1/sync", json=body)
+        assert response.status_code == status, (body, response.text)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["code"]
+
+
+async def test_too_many_bytes_of_changes_is_413(client: httpx.AsyncClient) -> None:
+    await signup(client)
+    note = "x" * 30_000
+    changes = [change(str(uuid.uuid4()), {"at": AT, "mood": 1, "note": note}) for _ in range(10)]
+    response = await client.post("/api/v1/sync", json=envelope(changes))
+    assert response.status_code == 413
+
+
+async def test_user_b_never_sees_or_touches_user_a(app: Litestar) -> None:
+    alice = await new_client(app)
+    await signup(alice, "alice")
+    rid = str(uuid.uuid4())
+    created = await sync(alice, [change(rid, {"at": AT, "mood": 5})])
+    bob = await new_client(app)
+    await signup(bob, "bobby")
+    pulled = await sync(bob, [], device=OTHER_DEVICE)
+    assert pulled["records"] == []
+    assert (await bob.get(f"/api/v1/records/{rid}/history")).status_code == 404
+    # Bob writing to the same record id makes his own record; Alice's is untouched.
+    await sync(bob, [change(rid, {"at": AT, "mood": 0})], device=OTHER_DEVICE)
+    mine = await sync(alice, [], cursor=0)
+    assert mine["records"][0]["fields"]["mood"]["v"] == 5
+    assert mine["records"][0]["server_seq"] == created["results"][0]["server_seq"]
+    # Alice's device id cannot be used by Bob.
+    stolen = await bob.post("/api/v1/sync", json=envelope([], device=DEVICE))
+    assert stolen.status_code == 403
+    login = await bob.post(
+        "/api/v1/auth/login",
+        json={"username": "bobby", "passphrase": "correct horse battery", "device_id": DEVICE},
+    )
+    assert login.status_code == 403
+    devices = (await alice.get("/api/v1/account/devices")).json()
+    victim = devices[0]["device_id"]
+    assert (await bob.delete(f"/api/v1/account/devices/{victim}")).status_code == 404
+
+
+async def test_sync_needs_a_session_before_reading_the_body(app: Litestar) -> None:
+    stranger = await new_client(app)
+    response = await stranger.post(
+        "/api/v1/sync", content=b"not json", headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 401
+    assert response.json()["code"] == "not-signed-in"
