@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException
+
+from backend.headers import SECURITY_HEADERS
 
 log = logging.getLogger("tend.errors")
 
@@ -90,9 +92,17 @@ class RateLimited(AppError):
 def problem(
     status: int, code: str, title: str, detail: str, headers: dict[str, str] | None = None
 ) -> Response[dict[str, Any]]:
-    body = {"type": f"/problems/{code}", "title": title, "status": status, "detail": detail,
-            "code": code}
-    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    # Errors raised before routing (404, 405) bypass route middleware, so the security
+    # headers are set here too.
+    body = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    all_headers = {**SECURITY_HEADERS, "cache-control": "no-store", **(headers or {})}
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
 
 
 def app_error_handler(_: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
@@ -123,8 +133,9 @@ def internal_error_handler(
     # Logged in full for the operator; the client never sees a trace or database text.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     code, title = _STATUS_CODES[500]
-    return problem(500, code, title, "Something went wrong on the server. Nothing was lost; "
-                   "please try again.")
+    return problem(
+        500, code, title, "Something went wrong on the server. Nothing was lost; please try again."
+    )
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
@@ -133,4 +144,4 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Exception: internal_error_handler,
 }
 
-__all__ = ["PROBLEM_JSON", "EXCEPTION_HANDLERS", "AppError", "MediaType", "problem"]
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "AppError", "problem"]

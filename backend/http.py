@@ -9,22 +9,11 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.errors import UnsupportedMediaType
+from backend.headers import HSTS, SECURITY_HEADERS
 
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; font-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
-)
-_BASE_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"cross-origin-resource-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-]
-_HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+_BASE_HEADERS = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+_BASE_NAMES = {name for name, _ in _BASE_HEADERS}
+_HSTS = (b"strict-transport-security", HSTS.encode())
 # The shell must be revalidated so a new release is noticed; /api/ answers are private.
 _NO_CACHE_PATHS = {"/", "/index.html", "/sw.js", "/manifest.webmanifest"}
 _JSON_TYPES = ("application/json",)
