@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +25,12 @@ from backend.errors import EXCEPTION_HANDLERS
 from backend.health import health
 from backend.http import require_json_body, security_headers_middleware
 from backend.migrate import bind_engine, migrate
+from backend.reminders.listener import ReminderListener
+from backend.reminders.loop import push_client, run_scheduler
+from backend.reminders.routes import reminders_router
+from backend.reminders.sender import ReminderSender
+from backend.reminders.service import ReminderService
+from backend.reminders.vapid import load_or_create_vapid
 from backend.settings import Settings, load_settings
 from backend.sync.routes import sync_router
 from backend.sync.service import SyncService
@@ -43,10 +51,24 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if applied:
                 log.info("applied migrations: %s", ", ".join(applied))
         await db.start(engine)
-        try:
-            yield
-        finally:
-            await db.stop(engine)
+        vapid = load_or_create_vapid(settings.vapid_key_path)
+        async with push_client() as client:
+            sender = ReminderSender(engine, vapid, settings.vapid_subject, client)
+            app.state.vapid = vapid
+            app.state.reminders = ReminderService(engine, settings, accounts, sender)
+            loop = (
+                asyncio.create_task(run_scheduler(sender, settings.scheduler_interval_seconds))
+                if settings.scheduler_enabled
+                else None
+            )
+            try:
+                yield
+            finally:
+                if loop is not None:
+                    loop.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await loop
+                await db.stop(engine)
 
     passwords = Passwords(
         time_cost=settings.argon2_time_cost,
@@ -55,12 +77,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     accounts = AccountService(engine, settings, passwords)
     sync = SyncService(engine, settings, accounts)
+    sync.listeners.append(ReminderListener(engine))
 
     route_handlers: list[ControllerRouterHandler] = [
         health,
         auth_router,
         account_router,
         sync_router,
+        reminders_router,
     ]
     pwa_dir = Path(settings.pwa_dir)
     if pwa_dir.is_dir():

@@ -7,9 +7,29 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from backend.accounts.tables import Account, Device, LoginFailure, Session
+from backend.reminders.tables import (
+    Delivery,
+    LoggedMarker,
+    PushSubscription,
+    Reminder,
+    RoutineHorizon,
+)
 from backend.sync.tables import Change, Record, SyncState
 
-TABLES = [Account, Device, Session, LoginFailure, SyncState, Record, Change]
+TABLES = [
+    Account,
+    Device,
+    Session,
+    LoginFailure,
+    SyncState,
+    Record,
+    Change,
+    PushSubscription,
+    Reminder,
+    Delivery,
+    RoutineHorizon,
+    LoggedMarker,
+]
 
 APP_CONFIG = AppConfig(
     app_name="tend",

@@ -126,8 +126,9 @@ def make_test_settings(database_url: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def settings_factory(database_url: str) -> Callable[..., Settings]:
+def settings_factory(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
     def factory(**overrides: Any) -> Settings:
+        overrides.setdefault("var_dir", str(tmp_path / "var"))
         return make_test_settings(database_url, **overrides)
 
     return factory

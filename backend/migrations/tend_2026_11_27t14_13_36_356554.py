@@ -51,29 +51,17 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="tend", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="tend", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="SyncState", tablename="sync_state", schema=None, columns=None
-    )
+    manager.add_table(class_name="SyncState", tablename="sync_state", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Account", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Change", tablename="change", schema=None, columns=None
-    )
+    manager.add_table(class_name="Change", tablename="change", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Session", tablename="session", schema=None, columns=None
-    )
+    manager.add_table(class_name="Session", tablename="session", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Record", tablename="record", schema=None, columns=None
-    )
+    manager.add_table(class_name="Record", tablename="record", schema=None, columns=None)
 
     manager.add_table(
         class_name="LoginFailure",
@@ -82,9 +70,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Device", tablename="device", schema=None, columns=None
-    )
+    manager.add_table(class_name="Device", tablename="device", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="SyncState",

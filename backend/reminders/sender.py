@@ -1,0 +1,310 @@
+"""Claim due reminders atomically and deliver them by Web Push, once per subscription.
+
+Several API processes may run this at once: a claim is one UPDATE ... RETURNING that
+flips rows from pending to sending (PostgreSQL adds FOR UPDATE SKIP LOCKED so claimers
+never wait on each other; SQLite serialises writers anyway). A claimer that dies leaves
+rows in `sending`; after CLAIM_TIMEOUT anyone may take them again, and the delivery table
+keeps subscriptions that already got the message from getting it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import msgspec
+from piccolo.engine.base import Engine
+
+from backend.db import execute, fetch, flatten, is_sqlite, placeholders, write_transaction
+from backend.reminders.payload import ReminderContext, build_payload, encode_payload, local_time_of
+from backend.reminders.planner import (
+    Profile,
+    extend_horizons,
+    profile_from_values,
+    values_of,
+)
+from backend.reminders.vapid import VapidKeys
+from backend.reminders.webpush import PushOutcome, PushSubscriptionInfo, send_push
+
+log = logging.getLogger("tend.reminders")
+
+CLAIM_TIMEOUT = timedelta(minutes=5)
+CLAIM_BATCH = 500
+MAX_ATTEMPTS = 6
+MEDICATION_TTL = 3600
+OTHER_TTL = 4 * 3600
+_decode = msgspec.json.Decoder(dict[str, dict[str, Any]])
+
+
+@dataclass
+class Claimed:
+    id: int
+    user_id: uuid.UUID
+    routine_id: uuid.UUID | None
+    occurrence: str
+    purpose: str
+    due_at: datetime
+    attempts: int
+
+
+@dataclass
+class TickStats:
+    claimed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    retried: int = 0
+    failed: int = 0
+    gone: int = 0
+    lateness_s: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Batch:
+    """Everything the batch needs from the database, loaded in a handful of queries."""
+
+    subscriptions: dict[uuid.UUID, list[tuple[int, PushSubscriptionInfo]]]
+    delivered: set[tuple[int, int]]
+    markers: set[tuple[uuid.UUID, str]]
+    records: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]]
+    profiles: dict[uuid.UUID, Profile]
+
+
+def backoff(attempts: int, retry_after: float | None) -> timedelta:
+    base = min(3600.0, 30.0 * 2 ** max(0, attempts - 1))
+    delay = random.uniform(base / 2, base)
+    return timedelta(seconds=max(delay, retry_after or 0.0))
+
+
+class ReminderSender:
+    def __init__(self, engine: Engine[Any], vapid: VapidKeys, subject: str,
+                 client: httpx.AsyncClient, *, claimer: str | None = None,
+                 concurrency: int = 64) -> None:
+        self.engine = engine
+        self.vapid = vapid
+        self.subject = subject
+        self.client = client
+        self.claimer = claimer or f"tend-{uuid.uuid4().hex[:12]}"
+        self.semaphore = asyncio.Semaphore(concurrency)
+
+    async def tick(self, now: datetime) -> TickStats:
+        """One pass: extend schedules, then claim and send everything due at `now`."""
+        stats = TickStats()
+        async with write_transaction(self.engine):
+            await extend_horizons(self.engine, now)
+        while True:
+            claimed = await self.claim(now, CLAIM_BATCH)
+            if not claimed:
+                return stats
+            stats.claimed += len(claimed)
+            await self.deliver(claimed, now, stats)
+
+    async def claim(self, now: datetime, limit: int) -> list[Claimed]:
+        skip_locked = "" if is_sqlite(self.engine) else " FOR UPDATE SKIP LOCKED"
+        async with write_transaction(self.engine):
+            rows = await fetch(
+                self.engine,
+                "UPDATE reminder SET state = 'sending', claimed_by = {}, claimed_at = {},"
+                " attempts = attempts + 1 WHERE id IN (SELECT id FROM reminder WHERE"
+                " (state = 'pending' AND due_at <= {}) OR (state = 'sending' AND claimed_at < {})"
+                f" ORDER BY due_at LIMIT {{}}{skip_locked})"
+                " RETURNING id, user_id, routine_id, occurrence, purpose, due_at, attempts",
+                self.claimer, now, now, now - CLAIM_TIMEOUT, limit,
+            )
+        return [Claimed(int(r["id"]), r["user_id"], r["routine_id"], r["occurrence"],
+                        r["purpose"], r["due_at"], int(r["attempts"])) for r in rows]
+
+    async def _load(self, claimed: list[Claimed]) -> _Batch:
+        users = list({c.user_id for c in claimed})
+        ids = [c.id for c in claimed]
+        marks = ", ".join(["{}"] * len(users))
+        subs: dict[uuid.UUID, list[tuple[int, PushSubscriptionInfo]]] = defaultdict(list)
+        for row in await fetch(self.engine, "SELECT id, user_id, endpoint, p256dh, auth FROM"
+                               f" push_subscription WHERE user_id IN ({marks})", *users):
+            subs[row["user_id"]].append(
+                (int(row["id"]), PushSubscriptionInfo(row["endpoint"], row["p256dh"], row["auth"])))
+        delivered = {
+            (int(r["reminder_id"]), int(r["subscription_id"]))
+            for r in await fetch(self.engine, "SELECT reminder_id, subscription_id FROM delivery"
+                                 f" WHERE reminder_id IN ({', '.join(['{}'] * len(ids))})", *ids)
+        }
+        markers = {
+            (r["user_id"], r["marker"])
+            for r in await fetch(self.engine, "SELECT user_id, marker FROM logged_marker"
+                                 f" WHERE user_id IN ({marks})", *users)
+        }
+        records: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = {}
+        for row in await fetch(self.engine, "SELECT user_id, record_id, fields FROM record WHERE"
+                               f" user_id IN ({marks}) AND kind IN ('routine', 'medication',"
+                               " 'profile') AND deleted = {}", *users, False):
+            records[(row["user_id"], row["record_id"])] = values_of(_decode.decode(row["fields"]))
+        from backend.journal.kinds import PROFILE_ID
+
+        profile_id = uuid.UUID(PROFILE_ID)
+        profiles = {u: profile_from_values(records.get((u, profile_id), {})) for u in users}
+        return _Batch(subs, delivered, markers, records, profiles)
+
+    def _already_done(self, c: Claimed, kind: str, batch: _Batch) -> bool:
+        if c.purpose not in ("main", "follow_up"):
+            return False
+        if kind == "medication":
+            return (c.user_id, f"occ:{c.occurrence}") in batch.markers
+        if kind == "checkin":
+            day = c.occurrence.rsplit("@", 1)[-1][:10]
+            return (c.user_id, f"checkin:{day}") in batch.markers
+        return False
+
+    def _context(self, c: Claimed, batch: _Batch) -> ReminderContext:
+        routine = batch.records.get((c.user_id, c.routine_id), {}) if c.routine_id else {}
+        kind = str(routine.get("kind") or "custom")
+        medication_id = routine.get("medication_id")
+        medication = {}
+        if isinstance(medication_id, str):
+            try:
+                medication = batch.records.get((c.user_id, uuid.UUID(medication_id)), {})
+            except ValueError:
+                medication = {}
+        name = medication.get("name")
+        return ReminderContext(
+            purpose=c.purpose, occurrence=c.occurrence,
+            routine_id=str(c.routine_id) if c.routine_id else None, routine_kind=kind,
+            routine_title=str(routine.get("title") or ""),
+            local_time=local_time_of(c.occurrence), discreet=batch.profiles[c.user_id].discreet,
+            medication_id=medication_id if isinstance(medication_id, str) else None,
+            medication_name=name if isinstance(name, str) else None,
+        )
+
+    async def deliver(self, claimed: list[Claimed], now: datetime, stats: TickStats) -> None:
+        batch = await self._load(claimed)
+        jobs: list[tuple[Claimed, int, PushSubscriptionInfo, bytes, str]] = []
+        skipped: list[int] = []
+        for c in claimed:
+            ctx = self._context(c, batch)
+            if self._already_done(c, ctx.routine_kind, batch):
+                skipped.append(c.id)
+                continue
+            body = encode_payload(build_payload(ctx))
+            for sub_id, sub in batch.subscriptions.get(c.user_id, []):
+                if (c.id, sub_id) not in batch.delivered:
+                    jobs.append((c, sub_id, sub, body, ctx.routine_kind))
+        outcomes = await asyncio.gather(*(self._send(c, sub, body, kind, now)
+                                          for c, _, sub, body, kind in jobs))
+        await self._record(claimed, jobs, outcomes, skipped, now, stats)
+
+    async def _send(self, c: Claimed, sub: PushSubscriptionInfo, body: bytes, kind: str,
+                    now: datetime) -> PushOutcome:
+        medication = kind == "medication"
+        async with self.semaphore:
+            try:
+                return await send_push(
+                    self.client, sub, body, vapid=self.vapid, subject=self.subject,
+                    ttl=MEDICATION_TTL if medication else OTHER_TTL,
+                    urgency="high" if medication else "normal",
+                    topic=c.occurrence, now=now,
+                )
+            except ValueError as exc:  # a bad stored subscription: never retried
+                return PushOutcome(status=0, result="error", retry_after_s=None, detail=str(exc))
+
+    async def _record(self, claimed: list[Claimed],
+                      jobs: list[tuple[Claimed, int, PushSubscriptionInfo, bytes, str]],
+                      outcomes: list[PushOutcome], skipped: list[int], now: datetime,
+                      stats: TickStats) -> None:
+        deliveries: list[tuple[int, int, str, datetime]] = []
+        gone: set[int] = set()
+        retry_after: dict[int, float | None] = {}
+        for (c, sub_id, _, _, _), outcome in zip(jobs, outcomes, strict=True):
+            if outcome.result == "sent":
+                deliveries.append((c.id, sub_id, "sent", now))
+            elif outcome.result == "gone":
+                gone.add(sub_id)
+            elif outcome.result == "retry":
+                retry_after[c.id] = max(retry_after.get(c.id) or 0.0, outcome.retry_after_s or 0.0)
+            else:
+                deliveries.append((c.id, sub_id, "error", now))
+        stats.gone += len(gone)
+        async with write_transaction(self.engine):
+            if deliveries:
+                await execute(
+                    self.engine,
+                    "INSERT INTO delivery (reminder_id, subscription_id, status, at) VALUES"
+                    f" {placeholders(len(deliveries), 4)}"
+                    " ON CONFLICT (reminder_id, subscription_id) DO NOTHING",
+                    *flatten(deliveries),
+                )
+            if gone:
+                await execute(self.engine, "DELETE FROM push_subscription WHERE id IN"
+                              f" ({', '.join(['{}'] * len(gone))})", *gone)
+            done = [c for c in claimed if c.id not in retry_after and c.id not in skipped]
+            await self._set_state([c.id for c in done], "sent", now)
+            await self._set_state(skipped, "skipped", now)
+            for c in claimed:
+                if c.id in retry_after:
+                    await self._retry(c, retry_after[c.id], now, stats)
+            await self._follow_ups([c for c in done if c.purpose == "main"], now)
+        stats.sent += len(done)
+        stats.skipped += len(skipped)
+        stats.lateness_s.extend((now - c.due_at).total_seconds() for c in done)
+
+    async def _set_state(self, ids: list[int], state: str, now: datetime) -> None:
+        if ids:
+            await execute(
+                self.engine,
+                "UPDATE reminder SET state = {}, sent_at = {} WHERE id IN"
+                f" ({', '.join(['{}'] * len(ids))})",
+                state, now, *ids,
+            )
+
+    async def _retry(self, c: Claimed, retry_after: float | None, now: datetime,
+                     stats: TickStats) -> None:
+        if c.attempts >= MAX_ATTEMPTS:
+            log.error("reminder %s failed after %s attempts", c.id, c.attempts)
+            stats.failed += 1
+            await execute(self.engine, "UPDATE reminder SET state = 'failed' WHERE id = {}", c.id)
+            return
+        stats.retried += 1
+        await execute(
+            self.engine,
+            "UPDATE reminder SET state = 'pending', due_at = {}, claimed_by = '' WHERE id = {}",
+            now + backoff(c.attempts, retry_after), c.id,
+        )
+
+    async def _follow_ups(self, done: list[Claimed], now: datetime) -> None:
+        """One re-nudge per occurrence, if the routine asks for it; skipped if done by then."""
+        rows: list[tuple[Any, ...]] = []
+        routines = await self._routines([c for c in done if c.routine_id])
+        for c in done:
+            values = routines.get((c.user_id, c.routine_id)) if c.routine_id else None
+            if not values:
+                continue
+            minutes = values.get("follow_up_minutes")
+            if minutes is None:
+                minutes = 30 if values.get("kind") == "medication" else 0
+            if isinstance(minutes, int) and minutes > 0:
+                rows.append((c.user_id, c.routine_id, c.occurrence, "follow_up",
+                             f"{c.occurrence}#follow-up", c.due_at + timedelta(minutes=minutes),
+                             "pending", "", 0, ""))
+        if rows:
+            await execute(
+                self.engine,
+                "INSERT INTO reminder (user_id, routine_id, occurrence, purpose, slot, due_at,"
+                f" state, claimed_by, attempts, detail) VALUES {placeholders(len(rows), 10)}"
+                " ON CONFLICT (user_id, slot) DO NOTHING",
+                *flatten(rows),
+            )
+
+    async def _routines(self, claimed: list[Claimed]) -> dict[tuple[Any, Any], dict[str, Any]]:
+        if not claimed:
+            return {}
+        pairs = {(c.user_id, c.routine_id) for c in claimed}
+        users = list({u for u, _ in pairs})
+        rows = await fetch(self.engine, "SELECT user_id, record_id, fields FROM record WHERE"
+                           f" kind = 'routine' AND user_id IN ({', '.join(['{}'] * len(users))})",
+                           *users)
+        return {(r["user_id"], r["record_id"]): values_of(_decode.decode(r["fields"]))
+                for r in rows if (r["user_id"], r["record_id"]) in pairs}
