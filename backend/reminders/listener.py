@@ -36,8 +36,9 @@ class ReminderListener:
     def __init__(self, engine: Engine[Any]) -> None:
         self.engine = engine
 
-    async def __call__(self, user_id: uuid.UUID, applied: Sequence[AppliedRecord],
-                       now: datetime) -> None:
+    async def __call__(
+        self, user_id: uuid.UUID, applied: Sequence[AppliedRecord], now: datetime
+    ) -> None:
         await self._markers(user_id, [r for r in applied if r.kind in ("dose", "checkin")])
         if any(r.kind == "profile" for r in applied):
             await replan_user(self.engine, user_id, now)
@@ -57,7 +58,8 @@ class ReminderListener:
             self.engine,
             "DELETE FROM logged_marker WHERE user_id = {}"
             f" AND record_id IN ({', '.join(['{}'] * len(ids))})",
-            user_id, *ids,
+            user_id,
+            *ids,
         )
         rows = [(user_id, marker, r.record_id) for r in records for marker in markers_for(r)]
         if rows:

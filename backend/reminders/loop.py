@@ -28,8 +28,13 @@ async def run_scheduler(sender: ReminderSender, interval: float) -> None:
         try:
             stats = await sender.tick(datetime.now(UTC))
             if stats.claimed:
-                log.info("reminders: %s claimed, %s sent, %s skipped, %s retried",
-                         stats.claimed, stats.sent, stats.skipped, stats.retried)
+                log.info(
+                    "reminders: %s claimed, %s sent, %s skipped, %s retried",
+                    stats.claimed,
+                    stats.sent,
+                    stats.skipped,
+                    stats.retried,
+                )
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -33,7 +33,7 @@ class ReminderContext(msgspec.Struct, frozen=True):
 
 
 def local_time_of(occurrence: str) -> str:
-    """"<routine>@2026-11-27T08:00+01:00" -> "8:00" (the wall time the person chose)."""
+    """ "<routine>@2026-11-27T08:00+01:00" -> "8:00" (the wall time the person chose)."""
     try:
         stamp = occurrence.rsplit("@", 1)[1]
         moment = datetime.fromisoformat(stamp)
@@ -44,7 +44,10 @@ def local_time_of(occurrence: str) -> str:
 
 def _actions(kind: str) -> list[dict[str, str]]:
     if kind == "medication":
-        return [{"action": "taken", "title": "Taken"}, {"action": "snooze", "title": "Snooze 15 min"}]
+        return [
+            {"action": "taken", "title": "Taken"},
+            {"action": "snooze", "title": "Snooze 15 min"},
+        ]
     return [{"action": "done", "title": "Done"}, {"action": "snooze", "title": "Snooze"}]
 
 
@@ -54,8 +57,12 @@ def _url(ctx: ReminderContext) -> str:
         query["routine"] = ctx.routine_id
     if ctx.routine_kind == "medication" and ctx.medication_id:
         query["medication"] = ctx.medication_id
-    screen = {"medication": "dose", "sleep": "sleep", "movement": "activity",
-              "checkin": "checkin"}.get(ctx.routine_kind, "today")
+    screen = {
+        "medication": "dose",
+        "sleep": "sleep",
+        "movement": "activity",
+        "checkin": "checkin",
+    }.get(ctx.routine_kind, "today")
     return f"/#/log/{screen}?{urlencode(query)}"
 
 
@@ -66,8 +73,16 @@ def build_payload(ctx: ReminderContext) -> dict[str, Any]:
     "Medication" on a lock screen says more than the person chose to share.
     """
     if ctx.purpose == "test":
-        return {"v": 1, "kind": "test", "title": "Tend", "body": "Reminders work on this device.",
-                "routine_id": None, "occurrence": ctx.occurrence, "actions": [], "url": "/#/today"}
+        return {
+            "v": 1,
+            "kind": "test",
+            "title": "Tend",
+            "body": "Reminders work on this device.",
+            "routine_id": None,
+            "occurrence": ctx.occurrence,
+            "actions": [],
+            "url": "/#/today",
+        }
     when = f"your {ctx.local_time} routine" if ctx.local_time else "your routine"
     if ctx.discreet:
         title = "Tend"

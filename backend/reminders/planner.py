@@ -44,12 +44,17 @@ def profile_from_values(values: dict[str, Any]) -> Profile:
         return value if isinstance(value, str) and value else None
 
     discreet = values.get("discreet_notifications")
-    return Profile(text("tz"), text("quiet_start"), text("quiet_end"),
-                   discreet if isinstance(discreet, bool) else True)
+    return Profile(
+        text("tz"),
+        text("quiet_start"),
+        text("quiet_end"),
+        discreet if isinstance(discreet, bool) else True,
+    )
 
 
-async def record_values(engine: Engine[Any], user_id: uuid.UUID,
-                        record_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+async def record_values(
+    engine: Engine[Any], user_id: uuid.UUID, record_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
     """Plain values of live (not deleted) records, by id."""
     if not record_ids:
         return {}
@@ -57,7 +62,9 @@ async def record_values(engine: Engine[Any], user_id: uuid.UUID,
         engine,
         "SELECT record_id, fields FROM record WHERE user_id = {} AND deleted = {}"
         f" AND record_id IN ({', '.join(['{}'] * len(record_ids))})",
-        user_id, False, *record_ids,
+        user_id,
+        False,
+        *record_ids,
     )
     return {row["record_id"]: values_of(_decode.decode(row["fields"])) for row in rows}
 
@@ -67,16 +74,36 @@ async def load_profile(engine: Engine[Any], user_id: uuid.UUID) -> Profile:
     return profile_from_values(values.get(uuid.UUID(PROFILE_ID), {}))
 
 
-async def insert_reminders(engine: Engine[Any], user_id: uuid.UUID, spec: RoutineSpec,
-                           profile: Profile, after: datetime, until: datetime) -> int:
+async def insert_reminders(
+    engine: Engine[Any],
+    user_id: uuid.UUID,
+    spec: RoutineSpec,
+    profile: Profile,
+    after: datetime,
+    until: datetime,
+) -> int:
     occurrences = next_occurrences(spec, after, until)
     if not occurrences:
         return 0
     rows = [
-        (user_id, uuid.UUID(spec.id), occ.key, "main", occ.key,
-         effective_due_at(occ, spec, profile_tz=profile.tz, quiet_start=profile.quiet_start,
-                          quiet_end=profile.quiet_end),
-         "pending", "", 0, "")
+        (
+            user_id,
+            uuid.UUID(spec.id),
+            occ.key,
+            "main",
+            occ.key,
+            effective_due_at(
+                occ,
+                spec,
+                profile_tz=profile.tz,
+                quiet_start=profile.quiet_start,
+                quiet_end=profile.quiet_end,
+            ),
+            "pending",
+            "",
+            0,
+            "",
+        )
         for occ in occurrences
     ]
     await execute(
@@ -89,28 +116,42 @@ async def insert_reminders(engine: Engine[Any], user_id: uuid.UUID, spec: Routin
     return len(rows)
 
 
-async def set_horizon(engine: Engine[Any], user_id: uuid.UUID, routine_id: uuid.UUID,
-                      until: datetime | None) -> None:
+async def set_horizon(
+    engine: Engine[Any], user_id: uuid.UUID, routine_id: uuid.UUID, until: datetime | None
+) -> None:
     if until is None:
-        await execute(engine, "DELETE FROM routine_horizon WHERE user_id = {} AND routine_id = {}",
-                      user_id, routine_id)
+        await execute(
+            engine,
+            "DELETE FROM routine_horizon WHERE user_id = {} AND routine_id = {}",
+            user_id,
+            routine_id,
+        )
         return
     await execute(
         engine,
         "INSERT INTO routine_horizon (user_id, routine_id, until) VALUES ({}, {}, {})"
         " ON CONFLICT (user_id, routine_id) DO UPDATE SET until = excluded.until",
-        user_id, routine_id, until,
+        user_id,
+        routine_id,
+        until,
     )
 
 
-async def plan_routine(engine: Engine[Any], user_id: uuid.UUID, routine_id: uuid.UUID,
-                       values: dict[str, Any] | None, profile: Profile, now: datetime) -> None:
+async def plan_routine(
+    engine: Engine[Any],
+    user_id: uuid.UUID,
+    routine_id: uuid.UUID,
+    values: dict[str, Any] | None,
+    profile: Profile,
+    now: datetime,
+) -> None:
     """Recompute one routine's upcoming reminders after it changed (or was deleted)."""
     await execute(
         engine,
         "DELETE FROM reminder WHERE user_id = {} AND routine_id = {} AND state = 'pending'"
         " AND purpose IN ('main', 'follow_up')",
-        user_id, routine_id,
+        user_id,
+        routine_id,
     )
     spec = routine_from_fields(str(routine_id), values) if values is not None else None
     if spec is None or not spec.enabled:
@@ -123,11 +164,22 @@ async def plan_routine(engine: Engine[Any], user_id: uuid.UUID, routine_id: uuid
 async def replan_user(engine: Engine[Any], user_id: uuid.UUID, now: datetime) -> None:
     """After a profile change (zone, quiet hours): every routine of the person again."""
     profile = await load_profile(engine, user_id)
-    rows = await fetch(engine, "SELECT record_id, fields FROM record WHERE user_id = {}"
-                       " AND kind = 'routine' AND deleted = {}", user_id, False)
+    rows = await fetch(
+        engine,
+        "SELECT record_id, fields FROM record WHERE user_id = {}"
+        " AND kind = 'routine' AND deleted = {}",
+        user_id,
+        False,
+    )
     for row in rows:
-        await plan_routine(engine, user_id, row["record_id"],
-                           values_of(_decode.decode(row["fields"])), profile, now)
+        await plan_routine(
+            engine,
+            user_id,
+            row["record_id"],
+            values_of(_decode.decode(row["fields"])),
+            profile,
+            now,
+        )
 
 
 async def extend_horizons(engine: Engine[Any], now: datetime, limit: int = 500) -> int:
@@ -137,7 +189,9 @@ async def extend_horizons(engine: Engine[Any], now: datetime, limit: int = 500) 
         "SELECT h.user_id, h.routine_id, h.until, r.fields FROM routine_horizon h"
         " JOIN record r ON r.user_id = h.user_id AND r.record_id = h.routine_id"
         " WHERE h.until < {} AND r.deleted = {} ORDER BY h.until LIMIT {}",
-        now + HORIZON / 2, False, limit,
+        now + HORIZON / 2,
+        False,
+        limit,
     )
     profiles: dict[uuid.UUID, Profile] = {}
     for row in rows:

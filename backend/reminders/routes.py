@@ -57,8 +57,10 @@ async def push_test(
     request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
 ) -> Accepted:
     stats = await _service(request).send_test(current, datetime.now(UTC))
-    return Accepted("sent" if stats.sent else "queued",
-                    f"Sent to {stats.sent} reminder(s); {stats.retried} will be retried.")
+    return Accepted(
+        "sent" if stats.sent else "queued",
+        f"Sent to {stats.sent} reminder(s); {stats.retried} will be retried.",
+    )
 
 
 @post("/reminders/snooze", status_code=202, guards=[require_session])

@@ -83,15 +83,24 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
 
 
 class ReminderSender:
-    def __init__(self, engine: Engine[Any], vapid: VapidKeys, subject: str,
-                 client: httpx.AsyncClient, *, claimer: str | None = None,
-                 concurrency: int = 64) -> None:
+    def __init__(
+        self,
+        engine: Engine[Any],
+        vapid: VapidKeys,
+        subject: str,
+        client: httpx.AsyncClient,
+        *,
+        claimer: str | None = None,
+        concurrency: int = 64,
+        batch_size: int = CLAIM_BATCH,
+    ) -> None:
         self.engine = engine
         self.vapid = vapid
         self.subject = subject
         self.client = client
         self.claimer = claimer or f"tend-{uuid.uuid4().hex[:12]}"
         self.semaphore = asyncio.Semaphore(concurrency)
+        self.batch_size = batch_size
 
     async def tick(self, now: datetime) -> TickStats:
         """One pass: extend schedules, then claim and send everything due at `now`."""
@@ -99,7 +108,7 @@ class ReminderSender:
         async with write_transaction(self.engine):
             await extend_horizons(self.engine, now)
         while True:
-            claimed = await self.claim(now, CLAIM_BATCH)
+            claimed = await self.claim(now, self.batch_size)
             if not claimed:
                 return stats
             stats.claimed += len(claimed)
@@ -115,34 +124,65 @@ class ReminderSender:
                 " (state = 'pending' AND due_at <= {}) OR (state = 'sending' AND claimed_at < {})"
                 f" ORDER BY due_at LIMIT {{}}{skip_locked})"
                 " RETURNING id, user_id, routine_id, occurrence, purpose, due_at, attempts",
-                self.claimer, now, now, now - CLAIM_TIMEOUT, limit,
+                self.claimer,
+                now,
+                now,
+                now - CLAIM_TIMEOUT,
+                limit,
             )
-        return [Claimed(int(r["id"]), r["user_id"], r["routine_id"], r["occurrence"],
-                        r["purpose"], r["due_at"], int(r["attempts"])) for r in rows]
+        return [
+            Claimed(
+                int(r["id"]),
+                r["user_id"],
+                r["routine_id"],
+                r["occurrence"],
+                r["purpose"],
+                r["due_at"],
+                int(r["attempts"]),
+            )
+            for r in rows
+        ]
 
     async def _load(self, claimed: list[Claimed]) -> _Batch:
         users = list({c.user_id for c in claimed})
         ids = [c.id for c in claimed]
         marks = ", ".join(["{}"] * len(users))
         subs: dict[uuid.UUID, list[tuple[int, PushSubscriptionInfo]]] = defaultdict(list)
-        for row in await fetch(self.engine, "SELECT id, user_id, endpoint, p256dh, auth FROM"
-                               f" push_subscription WHERE user_id IN ({marks})", *users):
+        for row in await fetch(
+            self.engine,
+            "SELECT id, user_id, endpoint, p256dh, auth FROM"
+            f" push_subscription WHERE user_id IN ({marks})",
+            *users,
+        ):
             subs[row["user_id"]].append(
-                (int(row["id"]), PushSubscriptionInfo(row["endpoint"], row["p256dh"], row["auth"])))
+                (int(row["id"]), PushSubscriptionInfo(row["endpoint"], row["p256dh"], row["auth"]))
+            )
         delivered = {
             (int(r["reminder_id"]), int(r["subscription_id"]))
-            for r in await fetch(self.engine, "SELECT reminder_id, subscription_id FROM delivery"
-                                 f" WHERE reminder_id IN ({', '.join(['{}'] * len(ids))})", *ids)
+            for r in await fetch(
+                self.engine,
+                "SELECT reminder_id, subscription_id FROM delivery"
+                f" WHERE reminder_id IN ({', '.join(['{}'] * len(ids))})",
+                *ids,
+            )
         }
         markers = {
             (r["user_id"], r["marker"])
-            for r in await fetch(self.engine, "SELECT user_id, marker FROM logged_marker"
-                                 f" WHERE user_id IN ({marks})", *users)
+            for r in await fetch(
+                self.engine,
+                f"SELECT user_id, marker FROM logged_marker WHERE user_id IN ({marks})",
+                *users,
+            )
         }
         records: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = {}
-        for row in await fetch(self.engine, "SELECT user_id, record_id, fields FROM record WHERE"
-                               f" user_id IN ({marks}) AND kind IN ('routine', 'medication',"
-                               " 'profile') AND deleted = {}", *users, False):
+        for row in await fetch(
+            self.engine,
+            "SELECT user_id, record_id, fields FROM record WHERE"
+            f" user_id IN ({marks}) AND kind IN ('routine', 'medication',"
+            " 'profile') AND deleted = {}",
+            *users,
+            False,
+        ):
             records[(row["user_id"], row["record_id"])] = values_of(_decode.decode(row["fields"]))
         from backend.journal.kinds import PROFILE_ID
 
@@ -172,10 +212,13 @@ class ReminderSender:
                 medication = {}
         name = medication.get("name")
         return ReminderContext(
-            purpose=c.purpose, occurrence=c.occurrence,
-            routine_id=str(c.routine_id) if c.routine_id else None, routine_kind=kind,
+            purpose=c.purpose,
+            occurrence=c.occurrence,
+            routine_id=str(c.routine_id) if c.routine_id else None,
+            routine_kind=kind,
             routine_title=str(routine.get("title") or ""),
-            local_time=local_time_of(c.occurrence), discreet=batch.profiles[c.user_id].discreet,
+            local_time=local_time_of(c.occurrence),
+            discreet=batch.profiles[c.user_id].discreet,
             medication_id=medication_id if isinstance(medication_id, str) else None,
             medication_name=name if isinstance(name, str) else None,
         )
@@ -193,28 +236,40 @@ class ReminderSender:
             for sub_id, sub in batch.subscriptions.get(c.user_id, []):
                 if (c.id, sub_id) not in batch.delivered:
                     jobs.append((c, sub_id, sub, body, ctx.routine_kind))
-        outcomes = await asyncio.gather(*(self._send(c, sub, body, kind, now)
-                                          for c, _, sub, body, kind in jobs))
+        outcomes = await asyncio.gather(
+            *(self._send(c, sub, body, kind, now) for c, _, sub, body, kind in jobs)
+        )
         await self._record(claimed, jobs, outcomes, skipped, now, stats)
 
-    async def _send(self, c: Claimed, sub: PushSubscriptionInfo, body: bytes, kind: str,
-                    now: datetime) -> PushOutcome:
+    async def _send(
+        self, c: Claimed, sub: PushSubscriptionInfo, body: bytes, kind: str, now: datetime
+    ) -> PushOutcome:
         medication = kind == "medication"
         async with self.semaphore:
             try:
                 return await send_push(
-                    self.client, sub, body, vapid=self.vapid, subject=self.subject,
+                    self.client,
+                    sub,
+                    body,
+                    vapid=self.vapid,
+                    subject=self.subject,
                     ttl=MEDICATION_TTL if medication else OTHER_TTL,
                     urgency="high" if medication else "normal",
-                    topic=c.occurrence, now=now,
+                    topic=c.occurrence,
+                    now=now,
                 )
             except ValueError as exc:  # a bad stored subscription: never retried
                 return PushOutcome(status=0, result="error", retry_after_s=None, detail=str(exc))
 
-    async def _record(self, claimed: list[Claimed],
-                      jobs: list[tuple[Claimed, int, PushSubscriptionInfo, bytes, str]],
-                      outcomes: list[PushOutcome], skipped: list[int], now: datetime,
-                      stats: TickStats) -> None:
+    async def _record(
+        self,
+        claimed: list[Claimed],
+        jobs: list[tuple[Claimed, int, PushSubscriptionInfo, bytes, str]],
+        outcomes: list[PushOutcome],
+        skipped: list[int],
+        now: datetime,
+        stats: TickStats,
+    ) -> None:
         deliveries: list[tuple[int, int, str, datetime]] = []
         gone: set[int] = set()
         retry_after: dict[int, float | None] = {}
@@ -238,8 +293,11 @@ class ReminderSender:
                     *flatten(deliveries),
                 )
             if gone:
-                await execute(self.engine, "DELETE FROM push_subscription WHERE id IN"
-                              f" ({', '.join(['{}'] * len(gone))})", *gone)
+                await execute(
+                    self.engine,
+                    f"DELETE FROM push_subscription WHERE id IN ({', '.join(['{}'] * len(gone))})",
+                    *gone,
+                )
             done = [c for c in claimed if c.id not in retry_after and c.id not in skipped]
             await self._set_state([c.id for c in done], "sent", now)
             await self._set_state(skipped, "skipped", now)
@@ -257,11 +315,14 @@ class ReminderSender:
                 self.engine,
                 "UPDATE reminder SET state = {}, sent_at = {} WHERE id IN"
                 f" ({', '.join(['{}'] * len(ids))})",
-                state, now, *ids,
+                state,
+                now,
+                *ids,
             )
 
-    async def _retry(self, c: Claimed, retry_after: float | None, now: datetime,
-                     stats: TickStats) -> None:
+    async def _retry(
+        self, c: Claimed, retry_after: float | None, now: datetime, stats: TickStats
+    ) -> None:
         if c.attempts >= MAX_ATTEMPTS:
             log.error("reminder %s failed after %s attempts", c.id, c.attempts)
             stats.failed += 1
@@ -271,7 +332,8 @@ class ReminderSender:
         await execute(
             self.engine,
             "UPDATE reminder SET state = 'pending', due_at = {}, claimed_by = '' WHERE id = {}",
-            now + backoff(c.attempts, retry_after), c.id,
+            now + backoff(c.attempts, retry_after),
+            c.id,
         )
 
     async def _follow_ups(self, done: list[Claimed], now: datetime) -> None:
@@ -286,9 +348,20 @@ class ReminderSender:
             if minutes is None:
                 minutes = 30 if values.get("kind") == "medication" else 0
             if isinstance(minutes, int) and minutes > 0:
-                rows.append((c.user_id, c.routine_id, c.occurrence, "follow_up",
-                             f"{c.occurrence}#follow-up", c.due_at + timedelta(minutes=minutes),
-                             "pending", "", 0, ""))
+                rows.append(
+                    (
+                        c.user_id,
+                        c.routine_id,
+                        c.occurrence,
+                        "follow_up",
+                        f"{c.occurrence}#follow-up",
+                        c.due_at + timedelta(minutes=minutes),
+                        "pending",
+                        "",
+                        0,
+                        "",
+                    )
+                )
         if rows:
             await execute(
                 self.engine,
@@ -303,8 +376,14 @@ class ReminderSender:
             return {}
         pairs = {(c.user_id, c.routine_id) for c in claimed}
         users = list({u for u, _ in pairs})
-        rows = await fetch(self.engine, "SELECT user_id, record_id, fields FROM record WHERE"
-                           f" kind = 'routine' AND user_id IN ({', '.join(['{}'] * len(users))})",
-                           *users)
-        return {(r["user_id"], r["record_id"]): values_of(_decode.decode(r["fields"]))
-                for r in rows if (r["user_id"], r["record_id"]) in pairs}
+        rows = await fetch(
+            self.engine,
+            "SELECT user_id, record_id, fields FROM record WHERE"
+            f" kind = 'routine' AND user_id IN ({', '.join(['{}'] * len(users))})",
+            *users,
+        )
+        return {
+            (r["user_id"], r["record_id"]): values_of(_decode.decode(r["fields"]))
+            for r in rows
+            if (r["user_id"], r["record_id"]) in pairs
+        }

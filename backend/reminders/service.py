@@ -30,21 +30,28 @@ def check_endpoint(endpoint: str, settings: Settings) -> None:
 
 
 class ReminderService:
-    def __init__(self, engine: Engine[Any], settings: Settings, accounts: AccountService,
-                 sender: ReminderSender) -> None:
+    def __init__(
+        self,
+        engine: Engine[Any],
+        settings: Settings,
+        accounts: AccountService,
+        sender: ReminderSender,
+    ) -> None:
         self.engine = engine
         self.settings = settings
         self.accounts = accounts
         self.sender = sender
 
-    async def subscribe(self, current: CurrentSession, data: SubscribeRequest,
-                        now: datetime) -> None:
+    async def subscribe(
+        self, current: CurrentSession, data: SubscribeRequest, now: datetime
+    ) -> None:
         check_endpoint(data.endpoint, self.settings)
         try:
             validate_subscription_keys(data.keys.p256dh, data.keys.auth)
         except ValueError as exc:
-            raise InvalidInput(f"The subscription keys are not valid: {exc}.",
-                               code="invalid-subscription-keys") from None
+            raise InvalidInput(
+                f"The subscription keys are not valid: {exc}.", code="invalid-subscription-keys"
+            ) from None
         await self.accounts.register_device(current.user_id, data.device_id, None, now)
         async with write_transaction(self.engine):
             # An endpoint belongs to one browser; if it moved to another account, it moves.
@@ -55,47 +62,73 @@ class ReminderService:
                 " ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id,"
                 " device_id = excluded.device_id, p256dh = excluded.p256dh,"
                 " auth = excluded.auth, updated_at = excluded.updated_at",
-                current.user_id, data.device_id, data.endpoint, data.keys.p256dh,
-                data.keys.auth, now, now,
+                current.user_id,
+                data.device_id,
+                data.endpoint,
+                data.keys.p256dh,
+                data.keys.auth,
+                now,
+                now,
             )
 
     async def unsubscribe(self, current: CurrentSession, endpoint: str) -> None:
-        await execute(self.engine,
-                      "DELETE FROM push_subscription WHERE user_id = {} AND endpoint = {}",
-                      current.user_id, endpoint)
+        await execute(
+            self.engine,
+            "DELETE FROM push_subscription WHERE user_id = {} AND endpoint = {}",
+            current.user_id,
+            endpoint,
+        )
 
     async def send_test(self, current: CurrentSession, now: datetime) -> TickStats:
-        subs = await fetch(self.engine, "SELECT COUNT(*) AS n FROM push_subscription"
-                           " WHERE user_id = {}", current.user_id)
+        subs = await fetch(
+            self.engine,
+            "SELECT COUNT(*) AS n FROM push_subscription WHERE user_id = {}",
+            current.user_id,
+        )
         if not int(subs[0]["n"]):
-            raise NotFound("This account has no device set up for reminders yet.",
-                           code="no-subscription")
+            raise NotFound(
+                "This account has no device set up for reminders yet.", code="no-subscription"
+            )
         slot = f"test@{uuid.uuid4()}"
         await execute(
             self.engine,
             "INSERT INTO reminder (user_id, routine_id, occurrence, purpose, slot, due_at,"
             " state, claimed_by, attempts, detail) VALUES ({}, NULL, {}, 'test', {}, {},"
             " 'pending', '', 0, '')",
-            current.user_id, slot, slot, now,
+            current.user_id,
+            slot,
+            slot,
+            now,
         )
         return await self.sender.tick(now)
 
-    async def snooze(self, current: CurrentSession, occurrence: str, minutes: int,
-                     now: datetime) -> None:
-        rows = await fetch(self.engine, "SELECT routine_id FROM reminder WHERE user_id = {}"
-                           " AND occurrence = {} LIMIT 1", current.user_id, occurrence)
+    async def snooze(
+        self, current: CurrentSession, occurrence: str, minutes: int, now: datetime
+    ) -> None:
+        rows = await fetch(
+            self.engine,
+            "SELECT routine_id FROM reminder WHERE user_id = {} AND occurrence = {} LIMIT 1",
+            current.user_id,
+            occurrence,
+        )
         if not rows:
-            raise NotFound("There is no reminder with that occurrence.",
-                           code="reminder-not-found")
+            raise NotFound("There is no reminder with that occurrence.", code="reminder-not-found")
         due = now + timedelta(minutes=minutes)
         await execute(
             self.engine,
             "INSERT INTO reminder (user_id, routine_id, occurrence, purpose, slot, due_at,"
             " state, claimed_by, attempts, detail) VALUES ({}, {}, {}, 'snooze', {}, {},"
             " 'pending', '', 0, '') ON CONFLICT (user_id, slot) DO NOTHING",
-            current.user_id, rows[0]["routine_id"], occurrence,
-            f"{occurrence}#snooze@{due.isoformat(timespec='seconds')}", due,
+            current.user_id,
+            rows[0]["routine_id"],
+            occurrence,
+            f"{occurrence}#snooze@{due.isoformat(timespec='seconds')}",
+            due,
         )
         # A snoozed reminder replaces its own follow-up.
-        await execute(self.engine, "DELETE FROM reminder WHERE user_id = {} AND slot = {}"
-                      " AND state = 'pending'", current.user_id, f"{occurrence}#follow-up")
+        await execute(
+            self.engine,
+            "DELETE FROM reminder WHERE user_id = {} AND slot = {} AND state = 'pending'",
+            current.user_id,
+            f"{occurrence}#follow-up",
+        )
