@@ -6,19 +6,18 @@ import asyncio
 import logging
 from datetime import UTC, datetime
 
-import httpx
+import aiohttp
 
 from backend.reminders.sender import ReminderSender
 
 log = logging.getLogger("tend.reminders")
 
 
-def push_client() -> httpx.AsyncClient:
-    # A small pool: httpx slows down with many open connections (see the push benchmark),
-    # and push services throttle per connection anyway.
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(10.0, connect=5.0),
-        limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
+def push_client() -> aiohttp.ClientSession:
+    """The shared HTTP client for push services (aiohttp: faster here than httpx)."""
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=15, connect=5),
+        connector=aiohttp.TCPConnector(limit=64, limit_per_host=32),
     )
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import msgspec
 from piccolo.engine.base import Engine
 
@@ -31,7 +30,7 @@ from backend.reminders.planner import (
     values_of,
 )
 from backend.reminders.vapid import VapidKeys
-from backend.reminders.webpush import PushOutcome, PushSubscriptionInfo, send_push
+from backend.reminders.webpush import PushClient, PushOutcome, PushSubscriptionInfo, send_push
 
 log = logging.getLogger("tend.reminders")
 
