@@ -39,6 +39,7 @@ from backend.sync.store import (
     load_records,
     lock_state,
     pull_page,
+    read_state,
     save_state,
     upsert_records,
 )
@@ -157,10 +158,11 @@ class SyncService:
     ) -> PushOutcome:
         decoded = [_decode_change(raw) for raw in raw_changes]
         changes = [c for c in decoded if isinstance(c, ChangeIn)]
+        if not changes:
+            state = await self.current_state(user_id)
+            return PushOutcome([c for c in decoded if isinstance(c, ChangeResult)], state)
         async with db.write_transaction(self.engine):
             state = await lock_state(self.engine, user_id)
-            if not changes:
-                return PushOutcome([c for c in decoded if isinstance(c, ChangeResult)], state)
             merger = _BatchMerger(state, user_id, device_id, now)
             merger.seen = await load_changes(self.engine, user_id, [c.change_id for c in changes])
             merger.records = await load_records(
@@ -178,9 +180,16 @@ class SyncService:
                 await listener(user_id, applied, now)
         return PushOutcome(results, merger.state, merger.max_incoming_ms, applied)
 
+    async def current_state(self, user_id: uuid.UUID) -> SyncStateRow:
+        """The person's sync state; a pull-only read needs no lock (a committed snapshot)."""
+        state = await read_state(self.engine, user_id)
+        if state is None:
+            async with db.write_transaction(self.engine):
+                state = await lock_state(self.engine, user_id)
+        return state
+
     async def status(self, user_id: uuid.UUID, now: datetime) -> SyncStatus:
-        async with db.write_transaction(self.engine):
-            state = await lock_state(self.engine, user_id)
+        state = await self.current_state(user_id)
         return SyncStatus(state.epoch, state.last_seq, now)
 
     async def history(self, user_id: uuid.UUID, record_id: uuid.UUID) -> list[HistoryEntry]:

@@ -55,6 +55,16 @@ def _text(value: Any) -> bytes:
     return value.encode() if isinstance(value, str) else bytes(value)
 
 
+async def read_state(engine: Engine[Any], user_id: uuid.UUID) -> SyncStateRow | None:
+    rows = await fetch(
+        engine, "SELECT epoch, last_seq, server_hlc FROM sync_state WHERE user_id = {}", user_id
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    return SyncStateRow(user_id, row["epoch"], int(row["last_seq"]), row["server_hlc"] or "")
+
+
 async def lock_state(engine: Engine[Any], user_id: uuid.UUID) -> SyncStateRow:
     """Read (creating if needed) the person's sync state, holding its lock until commit."""
     lock = "" if is_sqlite(engine) else " FOR UPDATE"
