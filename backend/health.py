@@ -23,8 +23,10 @@ async def health(request: Request[Any, Any, Any]) -> Response[Health]:
         pending = await pending_migrations()
     except Exception:
         request.logger.exception("health check could not reach the database")
-        return problem(503, "database-unreachable", "Database unreachable",  # type: ignore[return-value]
-                       "The database did not answer.")
+        unreachable = problem(
+            503, "database-unreachable", "Database unreachable", "The database did not answer."
+        )
+        return unreachable  # type: ignore[return-value]
     if pending:
         return Response(Health("degraded", "ok", "pending"), status_code=503)
     return Response(Health("ok", "ok", "current"))

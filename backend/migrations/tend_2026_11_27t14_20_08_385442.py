@@ -61,9 +61,7 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="tend", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="tend", description=DESCRIPTION)
 
     manager.add_table(
         class_name="LoggedMarker",
@@ -79,9 +77,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Delivery", tablename="delivery", schema=None, columns=None
-    )
+    manager.add_table(class_name="Delivery", tablename="delivery", schema=None, columns=None)
 
     manager.add_table(
         class_name="PushSubscription",
@@ -90,9 +86,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Reminder", tablename="reminder", schema=None, columns=None
-    )
+    manager.add_table(class_name="Reminder", tablename="reminder", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="LoggedMarker",

@@ -15,8 +15,8 @@ from backend.reminders.schemas import (
     Accepted,
     PushKey,
     SnoozeRequest,
-    SubscribeRequest,
     Subscribed,
+    SubscribeRequest,
     UnsubscribeRequest,
 )
 from backend.reminders.service import ReminderService

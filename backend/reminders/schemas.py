@@ -22,7 +22,7 @@ class SubscribeRequest(msgspec.Struct):
     keys: SubscriptionKeys
     device_id: UUID
     # Browsers send this in PushSubscription.toJSON(); accepted and ignored.
-    expirationTime: int | None = None  # noqa: N815
+    expirationTime: int | None = None
 
 
 class Subscribed(msgspec.Struct):

@@ -87,7 +87,7 @@ class ReminderSender:
         engine: Engine[Any],
         vapid: VapidKeys,
         subject: str,
-        client: httpx.AsyncClient,
+        client: PushClient,
         *,
         claimer: str | None = None,
         concurrency: int = 64,

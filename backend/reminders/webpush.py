@@ -171,8 +171,9 @@ def push_headers(
 PushClient = httpx.AsyncClient | aiohttp.ClientSession
 
 
-async def _post(client: PushClient, endpoint: str, body: bytes,
-                headers: dict[str, str]) -> tuple[int, str | None, str]:
+async def _post(
+    client: PushClient, endpoint: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, str | None, str]:
     if isinstance(client, aiohttp.ClientSession):
         async with client.post(endpoint, data=body, headers=headers) as response:
             return response.status, response.headers.get("retry-after"), await response.text()

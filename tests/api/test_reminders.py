@@ -28,9 +28,14 @@ def push_service() -> Iterator[LocalPushService]:
 
 async def subscribe(client: httpx.AsyncClient, push_service: LocalPushService) -> str:
     sub = push_service.new_subscription()
-    response = await client.post("/api/v1/push/subscriptions", json={
-        "endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
-        "device_id": DEVICE})
+    response = await client.post(
+        "/api/v1/push/subscriptions",
+        json={
+            "endpoint": sub.endpoint,
+            "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
+            "device_id": DEVICE,
+        },
+    )
     assert response.status_code == 201, response.text
     return sub.id
 
@@ -41,14 +46,18 @@ def soon(minutes: int = 2) -> str:
 
 async def add_medication(client: httpx.AsyncClient, name: str = "Sertraline") -> str:
     mid = str(uuid.uuid4())
-    await sync(client, [change(mid, {"name": name, "dose": 100, "unit": "mg"},
-                               kind="medication")])
+    await sync(client, [change(mid, {"name": name, "dose": 100, "unit": "mg"}, kind="medication")])
     return mid
 
 
-async def add_routine(client: httpx.AsyncClient, *, kind: str = "medication",
-                      title: str = "Sertraline morning", at: str | None = None,
-                      **fields: Any) -> str:
+async def add_routine(
+    client: httpx.AsyncClient,
+    *,
+    kind: str = "medication",
+    title: str = "Sertraline morning",
+    at: str | None = None,
+    **fields: Any,
+) -> str:
     rid = str(uuid.uuid4())
     values = {"kind": kind, "title": title, "times": [at or soon()], "tz": "UTC", **fields}
     body = await sync(client, [change(rid, values, kind="routine")])
@@ -57,9 +66,13 @@ async def add_routine(client: httpx.AsyncClient, *, kind: str = "medication",
 
 
 async def due_of(app: Litestar, routine_id: str, purpose: str = "main") -> tuple[datetime, str]:
-    rows = await fetch(app.state.engine, "SELECT due_at, occurrence FROM reminder WHERE"
-                       " routine_id = {} AND purpose = {} ORDER BY due_at LIMIT 1",
-                       uuid.UUID(routine_id), purpose)
+    rows = await fetch(
+        app.state.engine,
+        "SELECT due_at, occurrence FROM reminder WHERE"
+        " routine_id = {} AND purpose = {} ORDER BY due_at LIMIT 1",
+        uuid.UUID(routine_id),
+        purpose,
+    )
     assert rows, "no reminder was planned"
     return rows[0]["due_at"], rows[0]["occurrence"]
 
@@ -69,30 +82,39 @@ def sender_of(app: Litestar) -> ReminderSender:
     return sender
 
 
-async def test_push_key_and_subscription_rules(client: httpx.AsyncClient,
-                                               push_service: LocalPushService) -> None:
+async def test_push_key_and_subscription_rules(
+    client: httpx.AsyncClient, push_service: LocalPushService
+) -> None:
     key = (await client.get("/api/v1/push/key")).json()["public_key"]
     assert len(key) == 87  # base64url of a 65-byte uncompressed P-256 point
     await signup(client)
     sub = push_service.new_subscription()
     base = {"keys": {"p256dh": sub.p256dh, "auth": sub.auth}, "device_id": DEVICE}
-    plain = await client.post("/api/v1/push/subscriptions",
-                              json={**base, "endpoint": "http://push.example/x"})
+    plain = await client.post(
+        "/api/v1/push/subscriptions", json={**base, "endpoint": "http://push.example/x"}
+    )
     assert plain.status_code == 400
     assert plain.json()["code"] == "invalid-endpoint"
-    bad_keys = await client.post("/api/v1/push/subscriptions", json={
-        **base, "endpoint": sub.endpoint, "keys": {"p256dh": "abc", "auth": sub.auth}})
+    bad_keys = await client.post(
+        "/api/v1/push/subscriptions",
+        json={**base, "endpoint": sub.endpoint, "keys": {"p256dh": "abc", "auth": sub.auth}},
+    )
     assert bad_keys.json()["code"] == "invalid-subscription-keys"
-    assert (await client.post("/api/v1/push/subscriptions",
-                              json={**base, "endpoint": sub.endpoint})).status_code == 201
+    assert (
+        await client.post("/api/v1/push/subscriptions", json={**base, "endpoint": sub.endpoint})
+    ).status_code == 201
     # Re-posting on every app start is an upsert, not a second subscription.
-    assert (await client.post("/api/v1/push/subscriptions",
-                              json={**base, "endpoint": sub.endpoint})).status_code == 201
-    rows = await fetch(client._transport.app.state.engine,  # type: ignore[attr-defined]
-                       "SELECT COUNT(*) AS n FROM push_subscription")
+    assert (
+        await client.post("/api/v1/push/subscriptions", json={**base, "endpoint": sub.endpoint})
+    ).status_code == 201
+    rows = await fetch(
+        client._transport.app.state.engine,  # type: ignore[attr-defined]
+        "SELECT COUNT(*) AS n FROM push_subscription",
+    )
     assert int(rows[0]["n"]) == 1
-    gone = await client.request("DELETE", "/api/v1/push/subscriptions",
-                                json={"endpoint": sub.endpoint})
+    gone = await client.request(
+        "DELETE", "/api/v1/push/subscriptions", json={"endpoint": sub.endpoint}
+    )
     assert gone.status_code == 204
 
 
@@ -143,9 +165,22 @@ async def test_a_logged_dose_suppresses_its_reminder(
     medication = await add_medication(client)
     routine = await add_routine(client, medication_id=medication)
     due, occurrence = await due_of(app, routine)
-    await sync(client, [change(str(uuid.uuid4()), {
-        "medication_id": medication, "at": "2026-11-27T08:01:00+00:00", "status": "taken",
-        "routine_id": routine, "occurrence": occurrence}, kind="dose")])
+    await sync(
+        client,
+        [
+            change(
+                str(uuid.uuid4()),
+                {
+                    "medication_id": medication,
+                    "at": "2026-11-27T08:01:00+00:00",
+                    "status": "taken",
+                    "routine_id": routine,
+                    "occurrence": occurrence,
+                },
+                kind="dose",
+            )
+        ],
+    )
     stats = await sender_of(app).tick(due + timedelta(seconds=5))
     assert (stats.sent, stats.skipped) == (0, 1)
     assert push_service.messages == []
@@ -172,8 +207,14 @@ async def test_quiet_hours_delay_non_medication_reminders(
     app: Litestar, client: httpx.AsyncClient
 ) -> None:
     await signup(client)
-    await sync(client, [change(PROFILE, {"tz": "UTC", "quiet_start": "22:00",
-                                         "quiet_end": "07:00"}, kind="profile")])
+    await sync(
+        client,
+        [
+            change(
+                PROFILE, {"tz": "UTC", "quiet_start": "22:00", "quiet_end": "07:00"}, kind="profile"
+            )
+        ],
+    )
     movement = await add_routine(client, kind="movement", title="Walk", at="23:30")
     pills = await add_routine(client, kind="medication", title="Night pills", at="23:30")
     move_due, _ = await due_of(app, movement)
@@ -223,13 +264,23 @@ async def test_a_crashed_claimer_is_taken_over_without_doubling(
     laptop = await subscribe(client, push_service)
     routine = await add_routine(client)
     due, _ = await due_of(app, routine)
-    crashed = ReminderSender(app.state.engine, app.state.vapid, "mailto:ops@example.org",
-                             sender_of(app).client, claimer="crashed")
+    crashed = ReminderSender(
+        app.state.engine,
+        app.state.vapid,
+        "mailto:ops@example.org",
+        sender_of(app).client,
+        claimer="crashed",
+    )
     [claimed] = await crashed.claim(due, 10)  # claimed, then the process died
     # It had delivered to the phone (and recorded it) before dying.
-    await fetch(app.state.engine, "INSERT INTO delivery (reminder_id, subscription_id, status, at)"
-                " SELECT {}, id, 'sent', {} FROM push_subscription WHERE endpoint LIKE {}",
-                claimed.id, due, f"%{phone}")
+    await fetch(
+        app.state.engine,
+        "INSERT INTO delivery (reminder_id, subscription_id, status, at)"
+        " SELECT {}, id, 'sent', {} FROM push_subscription WHERE endpoint LIKE {}",
+        claimed.id,
+        due,
+        f"%{phone}",
+    )
     assert (await sender_of(app).tick(due + timedelta(minutes=1))).sent == 0  # still claimed
     stats = await sender_of(app).tick(due + CLAIM_TIMEOUT + timedelta(seconds=5))
     assert stats.sent == 1
@@ -247,13 +298,16 @@ async def test_snooze_and_test_endpoints(
     assert test.status_code == 202
     assert push_service.messages_for(sub_id)[0].json()["kind"] == "test"
     routine = await add_routine(client)
-    due, occurrence = await due_of(app, routine)
-    unknown = await client.post("/api/v1/reminders/snooze",
-                                json={"occurrence": "nope", "minutes": 15})
+    _, occurrence = await due_of(app, routine)
+    unknown = await client.post(
+        "/api/v1/reminders/snooze", json={"occurrence": "nope", "minutes": 15}
+    )
     assert unknown.status_code == 404
-    snoozed = await client.post("/api/v1/reminders/snooze",
-                                json={"occurrence": occurrence, "minutes": 15})
+    snoozed = await client.post(
+        "/api/v1/reminders/snooze", json={"occurrence": occurrence, "minutes": 15}
+    )
     assert snoozed.status_code == 202
     rows = await fetch(app.state.engine, "SELECT due_at FROM reminder WHERE purpose = 'snooze'")
     assert abs(rows[0]["due_at"] - (datetime.now(UTC) + timedelta(minutes=15))) < timedelta(
-        seconds=30)
+        seconds=30
+    )

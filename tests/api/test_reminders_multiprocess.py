@@ -30,8 +30,11 @@ async def test_two_scheduler_processes_deliver_each_reminder_once(
         sub_id = await subscribe(client, push_service)
         at = (datetime.now(UTC) + timedelta(minutes=3)).strftime("%H:%M")
         routines = [
-            change(str(uuid.uuid4()), {"kind": "checkin", "title": f"Check-in {i}",
-                                       "times": [at], "tz": "UTC"}, kind="routine")
+            change(
+                str(uuid.uuid4()),
+                {"kind": "checkin", "title": f"Check-in {i}", "times": [at], "tz": "UTC"},
+                kind="routine",
+            )
             for i in range(120)
         ]
         await sync(client, routines)
@@ -40,8 +43,16 @@ async def test_two_scheduler_processes_deliver_each_reminder_once(
         key_file = str(app.state.settings.vapid_key_path)
         procs = [
             await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tests.support.scheduler_proc", database_url, key_file,
-                now, f"proc-{n}", "10", stdout=asyncio.subprocess.PIPE)
+                sys.executable,
+                "-m",
+                "tests.support.scheduler_proc",
+                database_url,
+                key_file,
+                now,
+                f"proc-{n}",
+                "10",
+                stdout=asyncio.subprocess.PIPE,
+            )
             for n in range(2)
         ]
         outputs = [json.loads((await p.communicate())[0]) for p in procs]

@@ -7,7 +7,6 @@ root: .venv/bin/python -m tests.bench.bench_reminders [sqlite|postgres]
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing
 import os
 import statistics
@@ -28,7 +27,7 @@ from backend.migrate import migrate
 from backend.reminders.loop import push_client
 from backend.reminders.sender import ReminderSender
 from backend.reminders.vapid import load_or_create_vapid
-from backend.reminders.webpush import encrypt_payload, PushSubscriptionInfo
+from backend.reminders.webpush import PushSubscriptionInfo, encrypt_payload
 from tests.support.push_service import LocalPushService
 
 USERS = 2000
@@ -39,7 +38,7 @@ PG_ADMIN = os.environ.get("TEND_TEST_DATABASE_URL", "postgresql://postgres@127.0
 def _serve(conn: Connection, count: int) -> None:
     with LocalPushService() as service:
         conn.send((service.origin, [tuple(service.new_subscription()) for _ in range(count)]))
-        while (command := conn.recv()) != "stop":
+        while conn.recv() != "stop":
             messages = service.messages
             conn.send(([m.received_at.timestamp() for m in messages], len(service.rejections)))
 
