@@ -219,3 +219,17 @@ async def test_sync_needs_a_session_before_reading_the_body(app: Litestar) -> No
     )
     assert response.status_code == 401
     assert response.json()["code"] == "not-signed-in"
+
+
+async def test_rotating_the_epoch_after_a_restore_resets_every_device(
+    app: Litestar, client: httpx.AsyncClient
+) -> None:
+    from backend.sync.store import rotate_epochs
+
+    await signup(client)
+    first = await push_checkin(client, 4)
+    assert await rotate_epochs(app.state.engine, None) == 1
+    after = await sync(client, [], epoch=first["epoch"], cursor=first["next_cursor"])
+    assert after["reset"]["reason"] == "epoch_mismatch"
+    assert after["epoch"] != first["epoch"]
+    assert len(after["records"]) == 1  # the device pulls everything again
