@@ -1,0 +1,167 @@
+// What each quick log asks for, how form answers become record values, and list summaries.
+// Plain data and pure functions (no DOM), so node tests cover them.
+
+import { addDays, fromLocalInput, localClock, localDate, localIso, toLocalInput } from './time.js';
+
+export const TAGS = ['Work', 'Family', 'Alone', 'Conflict', 'Poor sleep', 'Pain', 'Period', 'Money', 'News', 'Weather'];
+export const EFFECT_NAMES = ['nausea', 'insomnia', 'sexual dysfunction', 'weight gain', 'emotional blunting', 'withdrawal', 'headache', 'dizziness', 'dry mouth', 'tiredness'];
+const ACTIVITY = [['walk', 'Walk'], ['run', 'Run'], ['cycle', 'Cycle'], ['gym', 'Gym'], ['yoga', 'Yoga'], ['housework', 'Housework'], ['other', 'Other']];
+const INTENSITY = [['light', 'Light'], ['moderate', 'Moderate'], ['vigorous', 'Vigorous']];
+const ROLES = [['antidepressant', 'Antidepressant'], ['augmentation', 'Augmentation'], ['antipsychotic', 'Antipsychotic'], ['mood_stabilizer', 'Mood stabiliser'], ['thyroid', 'Thyroid'], ['sleep', 'Sleep'], ['other', 'Other']];
+const SEVERITY = [[0, '0 none'], [1, '1 mild'], [2, '2 moderate'], [3, '3 severe']];
+const QUALITY = [[1, '1 very poor'], [2, '2 poor'], [3, '3 okay'], [4, '4 good'], [5, '5 very good']];
+
+const scale = (name, label, ends, extra = {}) => ({ name, label, type: 'scale', min: 0, max: 10, hint: ends, ...extra });
+const at = { name: 'at', label: 'When', type: 'datetime', required: true };
+const note = { name: 'note', label: 'Note (optional)', type: 'textarea', maxlength: 10000 };
+
+export const CHECKIN_DETAILS = [
+  scale('anxiety', 'Anxiety', '0 none, 10 extreme'),
+  scale('energy', 'Energy', '0 none, 10 lots'),
+  scale('elevated', 'Mood too high or racing thoughts', '0 not at all, 10 extremely'),
+  scale('irritability', 'Irritability', '0 not at all, 10 extremely'),
+  { name: 'tags', label: 'What was going on? (optional)', type: 'chips', options: TAGS },
+  note,
+  { name: 'share_note', label: 'Include this note in links I share with my clinician', type: 'check' },
+];
+
+/** Form specs per quick log. `meds` are the person's medication records' {id, name}. */
+export function formSpec(form, meds = []) {
+  const medOptions = meds.map((m) => [m.id, m.name]);
+  switch (form) {
+    case 'checkin':
+      return { kind: 'checkin', title: 'Check-in', fields: [scale('mood', 'Mood', '0 lowest, 10 best', { required: true }), ...CHECKIN_DETAILS, at] };
+    case 'dose':
+      return { kind: 'dose', title: 'Dose', fields: [
+        { name: 'medication_id', label: 'Medication', type: 'radio', options: medOptions, required: true },
+        { name: 'status', label: 'Taken or skipped?', type: 'radio', options: [['taken', 'Taken'], ['skipped', 'Skipped']], required: true },
+        { name: 'amount', label: 'Amount (optional)', type: 'number', min: 0, step: 'any' },
+        { name: 'unit', label: 'Unit (optional)', type: 'text', maxlength: 20 },
+        at,
+      ] };
+    case 'sleep':
+      return { kind: 'sleep', title: 'Sleep last night', fields: [
+        { name: 'night_of', label: 'Night of', type: 'date', required: true },
+        { name: 'bed_time', label: 'Went to bed (optional)', type: 'time' },
+        { name: 'wake_time', label: 'Woke up (optional)', type: 'time' },
+        { name: 'quality', label: 'How well did you sleep? (optional)', type: 'radio', options: QUALITY },
+        { name: 'awakenings', label: 'Times you woke up (optional)', type: 'number', min: 0, max: 50, step: 1 },
+        note,
+      ] };
+    case 'activity':
+      return { kind: 'activity', title: 'Movement', fields: [
+        { name: 'minutes', label: 'Minutes', type: 'number', min: 1, max: 1440, step: 1, required: true, quick: [5, 10, 20, 30, 60] },
+        { name: 'kind', label: 'What kind? (optional)', type: 'select', options: ACTIVITY },
+        { name: 'intensity', label: 'How hard? (optional)', type: 'select', options: INTENSITY },
+        at,
+      ] };
+    case 'alcohol':
+      return { kind: 'intake', title: 'Alcohol', fixed: { kind: 'alcohol' }, fields: [
+        { name: 'amount', label: 'Standard drinks', type: 'number', min: 0, max: 100, step: 0.5, required: true, quick: [1, 2, 3, 4] },
+        at, note,
+      ] };
+    case 'meal':
+      return { kind: 'intake', title: 'Meal', fixed: { kind: 'meal', amount: 1 }, fields: [at, note] };
+    case 'effect':
+      return { kind: 'effect', title: 'Side effect', fields: [
+        { name: 'name', label: 'What did you notice?', type: 'text', required: true, maxlength: 100, suggestions: EFFECT_NAMES },
+        { name: 'severity', label: 'How bad?', type: 'radio', options: SEVERITY, required: true },
+        { name: 'medication_id', label: 'From which medication? (optional)', type: 'select', options: medOptions },
+        at, note,
+      ] };
+    case 'medication':
+      return { kind: 'medication', title: 'Add a medication', fields: [
+        { name: 'name', label: 'Name', type: 'text', required: true, maxlength: 100 },
+        { name: 'dose', label: 'Dose (optional)', type: 'number', min: 0, step: 'any' },
+        { name: 'unit', label: 'Unit (optional)', type: 'text', maxlength: 20 },
+        { name: 'role', label: 'What is it for? (optional)', type: 'select', options: ROLES },
+        { name: 'as_needed', label: 'Taken only as needed', type: 'check' },
+      ] };
+    default:
+      return null;
+  }
+}
+
+/** Which form edits a stored record. */
+export function formOf(record) {
+  if (record.kind === 'intake') return record.fields.kind?.v === 'meal' ? 'meal' : 'alcohol';
+  return record.kind;
+}
+
+/** Bed and wake clock times on a night, as offset date-times: bed after noon is that evening. */
+export function sleepTimes(nightOf, bedTime, wakeTime) {
+  const next = addDays(nightOf, 1);
+  const out = {};
+  if (bedTime) out.bed_at = fromLocalInput(`${Number(bedTime.slice(0, 2)) >= 12 ? nightOf : next}T${bedTime}`);
+  if (wakeTime) out.wake_at = fromLocalInput(`${next}T${wakeTime}`);
+  return out;
+}
+
+/** Form answers (as read from inputs) to record values. */
+export function toValues(form, answers) {
+  const spec = formSpec(form);
+  const values = { ...(spec.fixed ?? {}) };
+  for (const [k, v] of Object.entries(answers)) {
+    if (k === 'bed_time' || k === 'wake_time') continue;
+    values[k] = k === 'at' && typeof v === 'string' ? fromLocalInput(v) : v;
+  }
+  if (form === 'sleep' && answers.night_of) {
+    Object.assign(values, { bed_at: null, wake_at: null }, sleepTimes(answers.night_of, answers.bed_time, answers.wake_time));
+  }
+  return values;
+}
+
+/** Record values to form answers (the reverse of toValues), with defaults for a new entry. */
+export function toAnswers(form, values = {}, nowMs = Date.now()) {
+  const answers = { ...values };
+  if (formSpec(form).fields.some((f) => f.name === 'at')) {
+    answers.at = toLocalInput(values.at ?? localIso(nowMs));
+  }
+  if (form === 'sleep') {
+    answers.night_of = values.night_of ?? addDays(localDate(nowMs), -1);
+    answers.bed_time = values.bed_at ? localClock(values.bed_at) : undefined;
+    answers.wake_time = values.wake_at ? localClock(values.wake_at) : undefined;
+  }
+  if (form === 'dose') answers.status = values.status ?? 'taken';
+  if (form === 'alcohol') answers.amount = values.amount ?? 1;
+  return answers;
+}
+
+const word = (list, v) => list.find(([k]) => k === v)?.[1] ?? v;
+
+/** One line describing a record in a list; `medName(id)` names medications. */
+export function summarize(record, medName = () => null) {
+  const v = Object.fromEntries(Object.entries(record.fields).map(([k, f]) => [k, f.v]));
+  switch (record.kind) {
+    case 'checkin': {
+      const parts = [`Mood ${v.mood}`];
+      for (const k of ['anxiety', 'energy', 'elevated', 'irritability']) {
+        if (typeof v[k] === 'number') parts.push(`${k === 'elevated' ? 'high/racing' : k} ${v[k]}`);
+      }
+      if (Array.isArray(v.tags) && v.tags.length) parts.push(v.tags.join(', '));
+      return parts.join(' · ');
+    }
+    case 'dose': {
+      const name = medName(v.medication_id) ?? 'medication';
+      const amount = v.amount !== undefined && v.amount !== null ? ` ${v.amount}${v.unit ? ` ${v.unit}` : ''}` : '';
+      return `${v.status === 'skipped' ? 'Dose skipped' : 'Dose taken'}: ${name}${amount}`;
+    }
+    case 'sleep': {
+      const span = v.bed_at && v.wake_at ? `, ${localClock(v.bed_at)}–${localClock(v.wake_at)}` : '';
+      const q = v.quality ? `, ${word(QUALITY, v.quality).replace(/^\d /, '')}` : '';
+      return `Sleep, night of ${v.night_of}${span}${q}`;
+    }
+    case 'activity':
+      return `Movement: ${v.minutes} min${v.kind ? ` ${word(ACTIVITY, v.kind).toLowerCase()}` : ''}`;
+    case 'intake':
+      if (v.kind === 'meal') return 'Meal';
+      if (v.kind === 'alcohol') return `Alcohol: ${v.amount ?? '?'} standard ${v.amount === 1 ? 'drink' : 'drinks'}`;
+      return `Intake: ${v.kind}`;
+    case 'effect':
+      return `Side effect: ${v.name} (${word(SEVERITY, v.severity).replace(/^\d /, '')})`;
+    case 'medication':
+      return `Medication: ${v.name}`;
+    default:
+      return record.kind;
+  }
+}

@@ -1,0 +1,190 @@
+// App start: render the current screen from IndexedDB first, then the service worker, sync
+// triggers and status line. Nothing blocks the first render but opening the database.
+
+import { openDb } from './db.js';
+import { countOutbox } from './outbox.js';
+import { IOS_7_DAYS, iosNotInstalled } from './platform.js';
+import { show } from './router.js';
+import { createScheduler } from './scheduler.js';
+import { finishLogout, readAccount } from './session.js';
+import { ensureDevice, getMeta, setMeta, writeRecord } from './store.js';
+import { clockLooksOff, describeStatus } from './sync-rules.js';
+import { banner, h } from './ui.js';
+
+const channel = 'BroadcastChannel' in globalThis ? new BroadcastChannel('tend') : null;
+const PROBLEMS = new Set(['signin', 'forbidden', 'upgrade', 'busy', 'offline', 'error']);
+
+async function boot() {
+  const root = document.getElementById('main');
+  const statusEl = document.getElementById('sync-status');
+  const db = await openDb();
+  let view = {};
+  const sync = { syncing: false, problem: null };
+  let persistAsked = false;
+
+  async function updateStatus() {
+    const [{ account }, pending] = await Promise.all([readAccount(db), countOutbox(db)]);
+    const problem = account?.needs_signin ? 'signin' : sync.problem;
+    const { text, tone } = describeStatus({
+      signedIn: Boolean(account), online: navigator.onLine, pending, syncing: sync.syncing, problem,
+    });
+    statusEl.className = `sync-line ${tone}`;
+    statusEl.replaceChildren(text);
+    if (problem === 'signin') statusEl.append(' ', h('a', { href: '#/account', text: 'Sign in' }));
+    if (problem === 'upgrade') {
+      statusEl.append(' ', h('button', { type: 'button', class: 'small', text: 'Reload', on: { click: () => location.reload() } }));
+    }
+    return { account, pending };
+  }
+
+  const scheduler = createScheduler({
+    db,
+    onStart: () => { sync.syncing = true; },
+    onOutcome: async (outcome) => {
+      sync.syncing = false;
+      sync.problem = PROBLEMS.has(outcome.kind) ? outcome.kind : outcome.kind === 'retry' ? 'error' : null;
+      if (outcome.skewMs !== undefined) showClockBanner(outcome.skewMs);
+      const { pending } = await updateStatus();
+      if (outcome.kind === 'ok') channel?.postMessage({ type: 'data' });
+      view.refresh?.();
+      // Background Sync fires as soon as the network is back; for a busy or failing server the
+      // page's own backoff (and Retry-After) decides, so only an offline failure registers it.
+      if (pending > 0 && outcome.kind === 'offline') registerBackgroundSync();
+    },
+  });
+
+  const ctx = {
+    db,
+    async write(args) {
+      const result = await writeRecord(db, args);
+      if (result.changeId) ctx.afterWrite();
+      return result;
+    },
+    afterWrite() {
+      // Ask the browser to keep the data once there is data worth keeping.
+      if (!persistAsked) {
+        persistAsked = true;
+        navigator.storage?.persist?.().catch(() => {});
+      }
+      scheduler.soon();
+      channel?.postMessage({ type: 'data' });
+      updateStatus();
+    },
+    syncNow: () => scheduler.runNow(),
+  };
+
+  view = await show(root, ctx, { focus: false });
+  addEventListener('hashchange', async () => { view = await show(root, ctx); });
+  if (channel) {
+    channel.onmessage = (event) => {
+      // The service worker synced while this page waited out a failure: the problem is gone.
+      if (event.data?.type === 'synced' && event.data.kind === 'ok') sync.problem = null;
+      view.refresh?.();
+      updateStatus();
+    };
+  }
+  addEventListener('online', updateStatus);
+  addEventListener('offline', updateStatus);
+  document.addEventListener('visibilitychange', async () => {
+    if (document.visibilityState !== 'hidden') return;
+    // Save a half-typed note before the page may be frozen or closed.
+    const el = document.activeElement;
+    if (el && (el.tagName === 'TEXTAREA' || el.tagName === 'INPUT')) el.dispatchEvent(new Event('change'));
+    if ((await countOutbox(db)) > 0) registerBackgroundSync();
+  });
+
+  await updateStatus();
+  // Create the device id and HLC now, so the first tap only writes the entry itself.
+  await ensureDevice(db);
+  await finishLogout(db).catch(() => {});
+  scheduler.start();
+  registerWorker();
+  showIosNotice(db);
+}
+
+function showClockBanner(skewMs) {
+  if (!clockLooksOff(skewMs)) {
+    banner('clock', null);
+    return;
+  }
+  const minutes = Math.round(Math.abs(skewMs) / 60000);
+  banner('clock', h('p', { text: `Your device clock looks off by about ${minutes} minutes. ` +
+    'Your entries are saved; please check the date and time settings so times show correctly.' }));
+}
+
+async function showIosNotice(db) {
+  const standalone = matchMedia('(display-mode: standalone)').matches;
+  if (!iosNotInstalled(navigator, standalone)) return;
+  const [{ account }, seen] = await Promise.all([readAccount(db), getMeta(db, 'ios_notice_seen')]);
+  if (account || seen) return;
+  banner('ios', [
+    h('p', { text: IOS_7_DAYS }),
+    h('button', { type: 'button', class: 'small', text: 'Got it', on: { click: () => {
+      banner('ios', null);
+      setMeta(db, 'ios_notice_seen', true);
+    } } }),
+  ]);
+}
+
+async function registerBackgroundSync() {
+  try {
+    const reg = await navigator.serviceWorker?.ready;
+    await reg?.sync?.register('tend-sync');
+  } catch {
+    // Background Sync is optional: the page's own triggers still run.
+  }
+}
+
+async function registerWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  let reloading = false;
+  const hadController = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (reloading) location.reload();
+    // Updated from another tab: this page still runs the old code, so offer a reload
+    // rather than mixing versions or reloading over something half-typed.
+    else if (hadController) {
+      banner('update', [
+        h('p', { text: 'Tend was updated' }),
+        h('button', { type: 'button', class: 'primary small', text: 'Reload', on: { click: () => location.reload() } }),
+      ]);
+    }
+  });
+  let reg;
+  try {
+    reg = await navigator.serviceWorker.register('/sw.js', { type: 'module', scope: '/' });
+  } catch (err) {
+    console.error('service worker registration failed', err);
+    return;
+  }
+  const offer = (worker) => banner('update', [
+    h('p', { text: 'Update available' }),
+    h('button', { type: 'button', class: 'primary small', text: 'Reload', on: { click: () => {
+      reloading = true;
+      worker.postMessage({ type: 'skip-waiting' });
+    } } }),
+  ]);
+  if (reg.waiting && navigator.serviceWorker.controller) offer(reg.waiting);
+  reg.addEventListener('updatefound', () => {
+    const worker = reg.installing;
+    worker?.addEventListener('statechange', () => {
+      if (worker.state === 'installed' && navigator.serviceWorker.controller) offer(worker);
+    });
+  });
+}
+
+boot().catch((err) => {
+  console.error(err);
+  // Without storage the journal cannot work, but Get help must: it needs no database.
+  const root = document.getElementById('main');
+  const ctx = { db: null, write: async () => ({}), afterWrite() {}, syncNow: async () => {} };
+  const render = () => {
+    if (location.hash.startsWith('#/help')) return show(root, ctx).catch(() => {});
+    root.replaceChildren(h('h1', { tabindex: '-1', text: 'Tend could not open its storage' }),
+      h('p', { text: 'Private browsing or a full device can cause this. Get help still works.' }),
+      h('a', { class: 'button', href: '#/help', text: 'Get help' }));
+    return null;
+  };
+  addEventListener('hashchange', render);
+  render();
+});

@@ -1,0 +1,64 @@
+// The outbox: changes saved on this device and not yet acknowledged by the server.
+
+import { getAll, req, run } from './db.js';
+
+export const MAX_CHANGES = 200;
+export const MAX_BYTES = 256 * 1024;
+
+const encoder = new TextEncoder();
+
+/** The change as it goes on the wire (the outbox key `seq` stays local). */
+export function toWire(entry) {
+  const { change_id, record_id, kind, schema_version, base_seq, fields } = entry;
+  return { change_id, record_id, kind, schema_version, base_seq, fields };
+}
+
+/** Bytes of one change in a JSON array. */
+export function wireBytes(entry) {
+  return encoder.encode(JSON.stringify(toWire(entry))).length;
+}
+
+/**
+ * The oldest entries that fit one push: at most `maxChanges` and `maxBytes` of changes (the JSON
+ * array, brackets and commas included). An entry too big to ever fit alone is returned as
+ * `oversize` so it can be shown to the person instead of blocking every change behind it.
+ * @returns {{batch: object[], oversize: object | null}}
+ */
+export function takeBatch(entries, { maxChanges = MAX_CHANGES, maxBytes = MAX_BYTES } = {}) {
+  const batch = [];
+  let bytes = 2;
+  for (const entry of entries) {
+    if (batch.length >= maxChanges) break;
+    const size = wireBytes(entry) + (batch.length > 0 ? 1 : 0);
+    if (bytes + size > maxBytes) {
+      if (batch.length === 0) return { batch, oversize: entry };
+      break;
+    }
+    batch.push(entry);
+    bytes += size;
+  }
+  return { batch, oversize: null };
+}
+
+/** Every pending change, oldest first. */
+export function readOutbox(db) {
+  return run(db, 'outbox', 'readonly', ({ outbox }) => getAll(outbox));
+}
+
+/** How many changes are not yet synced. */
+export function countOutbox(db) {
+  return run(db, 'outbox', 'readonly', ({ outbox }) => req(outbox.count()));
+}
+
+/** Changes the server refused, with their errors, newest first. */
+export async function readDeadLetters(db) {
+  const rows = await run(db, 'dead_letter', 'readonly', ({ dead_letter }) => getAll(dead_letter));
+  return rows.sort((a, b) => (a.at < b.at ? 1 : -1));
+}
+
+/** The person has read a "could not sync" entry and dismisses it. */
+export function dismissDeadLetter(db, changeId) {
+  return run(db, 'dead_letter', 'readwrite', ({ dead_letter }) => {
+    dead_letter.delete(changeId);
+  });
+}

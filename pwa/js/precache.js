@@ -1,0 +1,35 @@
+// The one list of files the service worker keeps for offline use (the app shell).
+// tests/js/precache.test.mjs checks it names every module and that sw.js's VERSION matches
+// the files' contents; `node tests/js/pwa-budget.mjs --stamp` updates VERSION.
+
+export const PRECACHE = [
+  '/',
+  '/manifest.webmanifest',
+  '/css/app.css',
+  '/icons/icon.svg',
+  '/icons/icon-192.png',
+  '/js/api.js',
+  '/js/crisis.js',
+  '/js/db.js',
+  '/js/forms.js',
+  '/js/hlc.js',
+  '/js/kinds.js',
+  '/js/main.js',
+  '/js/merge.js',
+  '/js/outbox.js',
+  '/js/platform.js',
+  '/js/router.js',
+  '/js/scheduler.js',
+  '/js/session.js',
+  '/js/store.js',
+  '/js/sync-rules.js',
+  '/js/sync.js',
+  '/js/time.js',
+  '/js/ui.js',
+  '/js/uuid.js',
+  '/js/views/account.js',
+  '/js/views/help.js',
+  '/js/views/log.js',
+  '/js/views/plan.js',
+  '/js/views/today.js',
+];

@@ -1,0 +1,28 @@
+// Hash routes (#/today, #/help, ...): works from the cached shell with no server routing.
+
+const routes = {
+  today: () => import('./views/today.js'),
+  help: () => import('./views/help.js'),
+  plan: () => import('./views/plan.js'),
+  account: () => import('./views/account.js'),
+};
+
+export function currentRoute(hash = location.hash) {
+  const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
+  return Object.hasOwn(routes, name) ? name : 'today';
+}
+
+/** Render the route into `root`; returns the view handle (with `refresh` when it has one). */
+export async function show(root, ctx, { focus = true } = {}) {
+  const name = currentRoute();
+  const view = await routes[name]();
+  const handle = (await view.render(root, ctx)) ?? {};
+  for (const a of document.querySelectorAll('[data-route]')) {
+    if (a.dataset.route === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  document.title = name === 'today' ? 'Tend' : `${root.querySelector('h1')?.textContent ?? 'Tend'} · Tend`;
+  // Move focus to the new heading so screen readers announce the screen change.
+  if (focus) root.querySelector('h1')?.focus({ preventScroll: false });
+  return handle;
+}

@@ -1,0 +1,104 @@
+// The quick-log dialogs: a form per kind, saved in one durable write, editable later.
+
+import { renderFields } from '../forms.js';
+import { formSpec, toAnswers, toValues } from '../kinds.js';
+import { deleteRecord, listKind, undeleteRecord, valuesOf, writeRecord } from '../store.js';
+import { h, openDialog, snack } from '../ui.js';
+
+/** The person's medications as {id, name, dose, unit}, by name. */
+export async function medications(db) {
+  const meds = await listKind(db, 'medication');
+  return meds
+    .map((m) => ({ id: m.id, ...valuesOf(m) }))
+    .filter((m) => !m.stopped_on)
+    .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+}
+
+/** Delete with an Undo in the snackbar; the values stay so undo restores them exactly. */
+export async function deleteWithUndo(ctx, id) {
+  await deleteRecord(ctx.db, id);
+  ctx.afterWrite();
+  snack('Entry deleted', {
+    label: 'Undo',
+    run: async () => {
+      await undeleteRecord(ctx.db, id);
+      ctx.afterWrite();
+      snack('Entry restored');
+    },
+  });
+}
+
+/**
+ * Open the form for `form` ('dose', 'sleep', ...), empty or for editing `record`. Resolves
+ * with the saved record or null. A dose with no medication yet first offers to add one.
+ */
+export async function openForm(ctx, form, record = null, preset = {}) {
+  let meds = await medications(ctx.db);
+  if (form === 'dose' && meds.length === 0 && !record) {
+    const med = await openForm(ctx, 'medication', null);
+    if (!med) return null;
+    meds = await medications(ctx.db);
+    preset = { ...preset, medication_id: med.id, amount: med.fields.dose?.v, unit: med.fields.unit?.v };
+  }
+  if (form === 'dose' && !record && meds.length === 1 && !preset.medication_id) {
+    const [med] = meds;
+    preset = { ...preset, medication_id: med.id, amount: med.dose, unit: med.unit };
+  }
+  const spec = formSpec(form, meds);
+  const answers = { ...toAnswers(form, record ? valuesOf(record) : {}), ...preset };
+  const fields = renderFields(spec.fields, answers, form === 'dose' ? fillDoseFromMed(meds) : null);
+  let saved = null;
+  await openDialog(record ? `Edit: ${spec.title.toLowerCase()}` : spec.title, (close) => {
+    const error = h('p', { class: 'error', role: 'alert' });
+    const onSubmit = async (e) => {
+      e.preventDefault();
+      const problem = fields.check();
+      if (problem) {
+        error.textContent = problem.message;
+        fields.el.querySelector(`[data-name="${problem.field}"]`)?.focus();
+        return;
+      }
+      const values = toValues(form, fields.read());
+      const { record: rec } = await writeRecord(ctx.db, { id: record?.id, kind: spec.kind, values });
+      saved = rec;
+      ctx.afterWrite();
+      close();
+      snack('Saved');
+    };
+    const actions = h('div', { class: 'actions' },
+      h('button', { type: 'submit', class: 'primary', text: 'Save' }));
+    if (form === 'dose') {
+      actions.append(h('button', {
+        type: 'button', text: 'Add a medication', on: { click: async () => {
+          close();
+          const med = await openForm(ctx, 'medication');
+          if (med) saved = await openForm(ctx, 'dose', null, { medication_id: med.id });
+        } },
+      }));
+    }
+    if (record) {
+      actions.append(h('button', {
+        type: 'button', class: 'danger', text: 'Delete', on: { click: async () => {
+          close();
+          await deleteWithUndo(ctx, record.id);
+        } },
+      }));
+    }
+    return h('form', { novalidate: true, on: { submit: onSubmit } }, fields.el, error, actions);
+  });
+  return saved;
+}
+
+/** Picking a medication in the dose form fills its usual amount and unit when still empty. */
+function fillDoseFromMed(meds) {
+  return (name, value) => {
+    if (name !== 'medication_id') return;
+    const med = meds.find((m) => m.id === value);
+    const form = document.querySelector('dialog[open] form');
+    if (!med || !form) return;
+    const amount = form.querySelector('[data-name="amount"]');
+    const unit = form.querySelector('[data-name="unit"]');
+    if (amount && !amount.value && typeof med.dose === 'number') amount.value = String(med.dose);
+    if (unit && !unit.value && med.unit) unit.value = med.unit;
+  };
+}

@@ -1,0 +1,97 @@
+"""Helpers for the PWA browser tests: read IndexedDB, log a mood, sign up, wait for sync."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from typing import Any
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+PASSPHRASE = "a calm long passphrase"
+
+READ_STORE = """async (name) => {
+  const { openDb, run, getAll, req } = await import('/js/db.js');
+  const db = await openDb();
+  return run(db, name, 'readonly', async (s) => {
+    if (name !== 'meta') return getAll(s[name]);
+    const keys = await req(s.meta.getAllKeys());
+    const values = await getAll(s.meta);
+    return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
+  });
+}"""
+
+
+def store(page: Page, name: str) -> Any:
+    """Everything in one IndexedDB store of the app (meta comes back as a dict)."""
+    return page.evaluate(READ_STORE, name)
+
+
+def open_app(context: BrowserContext, url: str, path: str = "/") -> Page:
+    """A page on the app whose service worker controls it (so the shell is cached)."""
+    page = context.new_page()
+    page.goto(url + path)
+    page.get_by_role("heading", level=1).first.wait_for()
+    wait_until(page, "navigator.serviceWorker.controller !== null")
+    return page
+
+
+def wait_until(page: Page, expression: str, timeout_s: float = 10.0) -> None:
+    """Poll a JS expression (wait_for_function would need eval, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(f"async () => Boolean(await ({expression}))"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        time.sleep(0.05)
+
+
+def tap_mood(page: Page, mood: int) -> None:
+    """Log a mood from Today and wait for the durable "Saved"."""
+    page.get_by_role("button", name=f"Mood {mood} out of 10").click()
+    expect(page.locator("#mood-saved")).to_have_text(re.compile(r"^Saved"))
+
+
+def finish_checkin(page: Page) -> None:
+    page.get_by_role("button", name="Done").click()
+
+
+def new_username() -> str:
+    return f"pwa_{secrets.token_hex(5)}"
+
+
+def sign_up(page: Page, username: str) -> str:
+    """Create an account from the Sync screen; returns the recovery code shown once."""
+    page.get_by_role("link", name="Sync").click()
+    form = page.locator("form[data-form=signup]")
+    form.get_by_label("Username").fill(username)
+    form.get_by_label("Passphrase").fill(PASSPHRASE)
+    form.get_by_role("button", name="Create account").click()
+    code = page.locator("#recovery-code")
+    expect(code).to_be_visible()
+    text = code.inner_text()
+    page.get_by_label("I have written it down").check()
+    page.get_by_role("button", name="Continue").click()
+    return text
+
+
+def sign_in(page: Page, username: str, passphrase: str = PASSPHRASE) -> None:
+    page.get_by_role("link", name="Sync").click()
+    form = page.locator("form[data-form=login]")
+    form.get_by_label("Username").fill(username)
+    form.get_by_label("Passphrase").fill(passphrase)
+    form.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=f"Signed in as {username}")).to_be_visible()
+
+
+def sync_now(page: Page) -> None:
+    """Run one sync in the page (as the app does) and wait for it to finish."""
+    page.evaluate("""async () => {
+      const { openDb } = await import('/js/db.js');
+      const { syncWithLock } = await import('/js/sync.js');
+      return (await syncWithLock(await openDb())).kind;
+    }""")
+
+
+def expect_all_synced(page: Page) -> None:
+    expect(page.locator("#sync-status")).to_have_text("All synced", timeout=10_000)

@@ -1,0 +1,446 @@
+"""Sync in the browser: two devices converge, nothing is lost on errors or a closed tab."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import BrowserContext, Page, Route, expect
+
+from tests.browser.pwa_support import (
+    expect_all_synced,
+    finish_checkin,
+    new_username,
+    open_app,
+    sign_in,
+    sign_up,
+    store,
+    sync_now,
+    tap_mood,
+)
+from tests.support.live_server import LiveServer
+
+WRITE_MANY = """async ({n, mood}) => {
+  const { openDb } = await import('/js/db.js');
+  const { writeRecord } = await import('/js/store.js');
+  const db = await openDb();
+  for (let i = 0; i < n; i++) {
+    await writeRecord(db, { kind: 'checkin', values: { at: new Date().toISOString(), mood } });
+  }
+}"""
+
+
+def values(page: Page) -> dict[str, dict[str, Any]]:
+    """Each record's plain values on one device, by id."""
+    return {r["id"]: {k: f["v"] for k, f in r["fields"].items()} for r in store(page, "records")}
+
+
+def signed_up_device(new_context: Callable[..., BrowserContext], url: str) -> tuple[Page, str]:
+    page = open_app(new_context(), url)
+    username = new_username()
+    sign_up(page, username)
+    expect_all_synced(page)
+    return page, username
+
+
+def edit_first_entry(page: Page) -> Any:
+    page.get_by_role("link", name="Today").click()
+    page.locator("#entries").get_by_role("button", name="Edit: Mood").first.click()
+    return page.get_by_role("dialog")
+
+
+def test_local_entries_upload_on_sign_up_and_reach_a_second_device(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    a = open_app(new_context(), server_url)
+    tap_mood(a, 6)
+    finish_checkin(a)
+    tap_mood(a, 2)
+    finish_checkin(a)
+    expect(a.locator("#sync-status")).to_have_text("Saved on this device only")
+    username = new_username()
+    sign_up(a, username)
+    expect_all_synced(a)
+    assert store(a, "outbox") == []
+
+    b = open_app(new_context(), server_url)
+    sign_in(b, username)
+    b.get_by_role("link", name="Today").click()
+    expect(b.locator("#entries")).to_contain_text("Mood 6")
+    expect(b.locator("#entries")).to_contain_text("Mood 2")
+    assert values(b) == values(a)
+
+
+def test_offline_edits_on_two_devices_merge_field_by_field(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    a, username = signed_up_device(new_context, server_url)
+    a.get_by_role("link", name="Today").click()
+    tap_mood(a, 6)
+    finish_checkin(a)
+    sync_now(a)
+    b = open_app(new_context(), server_url)
+    sign_in(b, username)
+    sync_now(b)
+
+    a.context.set_offline(True)
+    b.context.set_offline(True)
+    dialog = edit_first_entry(a)
+    dialog.get_by_role("group", name="Mood", exact=True).get_by_role("radio", name="3").check()
+    dialog.get_by_role("button", name="Save").click()
+    expect(a.locator("#sync-status")).to_contain_text("Offline — saved on this device")
+    dialog = edit_first_entry(b)
+    dialog.get_by_label("Note (optional)").fill("written on the tablet")
+    dialog.get_by_role("button", name="Save").click()
+
+    a.context.set_offline(False)
+    b.context.set_offline(False)
+    for page in (a, b, a):
+        sync_now(page)
+    assert values(a) == values(b)
+    [record] = values(a).values()
+    assert record["mood"] == 3
+    assert record["note"] == "written on the tablet"
+    assert not record.get("_conflict")
+    a.reload()
+    expect(a.locator("#entries")).to_contain_text("Mood 3")
+    expect(a.locator("#entries")).to_contain_text("written on the tablet")
+
+
+def test_same_field_edited_on_two_devices_converges_and_is_flagged(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    a, username = signed_up_device(new_context, server_url)
+    a.get_by_role("link", name="Today").click()
+    tap_mood(a, 5)
+    finish_checkin(a)
+    sync_now(a)
+    b = open_app(new_context(), server_url)
+    sign_in(b, username)
+    sync_now(b)
+
+    a.context.set_offline(True)
+    b.context.set_offline(True)
+    for page, mood in ((a, "3"), (b, "8")):
+        dialog = edit_first_entry(page)
+        dialog.get_by_role("group", name="Mood", exact=True).get_by_role("radio", name=mood).check()
+        dialog.get_by_role("button", name="Save").click()
+    a.context.set_offline(False)
+    b.context.set_offline(False)
+    for page in (a, b, a):
+        sync_now(page)
+
+    assert values(a) == values(b)
+    [record] = values(a).values()
+    assert record["mood"] == 8  # the later edit wins on every device
+    assert record["_conflict"] is True
+    a.get_by_role("link", name="Today").click()
+    a.reload()
+    flag = a.locator("#entries").get_by_text("Changed on two devices — check this")
+    expect(flag).to_be_visible()
+    a.get_by_role("button", name="Keep as shown").click()
+    expect(flag).to_have_count(0)
+    sync_now(a)
+    sync_now(b)
+    assert values(b)[next(iter(values(b)))]["_conflict"] is False
+
+
+def test_a_tab_closed_mid_sync_loses_and_duplicates_nothing(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    a, username = signed_up_device(new_context, server_url)
+    context = a.context
+    a.get_by_role("link", name="Today").click()
+
+    def swallow_answer(route: Route) -> None:
+        # The server applies the push, but the answer never reaches the tab.
+        route.fetch()
+
+    context.route("**/api/v1/sync", swallow_answer)
+    for mood in (1, 2, 3):
+        tap_mood(a, mood)
+        finish_checkin(a)
+    a.wait_for_timeout(1500)
+    assert len(store(a, "outbox")) == 3
+    a.close()
+    context.unroute("**/api/v1/sync")
+
+    again = open_app(context, server_url)
+    expect_all_synced(again)
+    assert store(again, "outbox") == []
+    b = open_app(new_context(), server_url)
+    sign_in(b, username)
+    sync_now(b)
+    moods = sorted(v["mood"] for v in values(b).values())
+    assert moods == [1, 2, 3]
+
+
+def test_session_expiry_keeps_the_outbox_until_signed_in_again(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    a, username = signed_up_device(new_context, server_url)
+    a.route(
+        "**/api/v1/sync",
+        lambda route: route.fulfill(
+            status=401,
+            content_type="application/problem+json",
+            body=json.dumps(
+                {
+                    "type": "about:blank",
+                    "title": "Unauthorized",
+                    "status": 401,
+                    "detail": "Sign in again.",
+                    "code": "not-authenticated",
+                }
+            ),
+        ),
+    )
+    a.get_by_role("link", name="Today").click()
+    tap_mood(a, 4)
+    finish_checkin(a)
+    sync_now(a)
+    a.reload()
+    expect(a.locator("#sync-status")).to_contain_text("Sign in again to sync — 1 not yet synced")
+    assert len(store(a, "outbox")) == 1
+    a.unroute("**/api/v1/sync")
+    a.locator("#sync-status").get_by_role("link", name="Sign in").click()
+    form = a.locator("form[data-form=login]")
+    expect(form.get_by_label("Username")).to_have_value(username)
+    sign_in(a, username)
+    expect_all_synced(a)
+    assert store(a, "outbox") == []
+
+
+def test_payload_too_large_halves_the_batch_until_it_fits(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = open_app(new_context(), server_url)
+    page.evaluate(WRITE_MANY, {"n": 120, "mood": 5})
+    sizes: list[int] = []
+
+    def limit(route: Route) -> None:
+        changes = len(json.loads(route.request.post_data or "{}").get("changes", []))
+        sizes.append(changes)
+        if changes > 40:
+            route.fulfill(
+                status=413,
+                content_type="application/problem+json",
+                body='{"status": 413, "code": "too-large", "title": "Too large"}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/sync", limit)
+    sign_up(page, new_username())
+    expect_all_synced(page)
+    assert sizes[:3] == [120, 60, 30]
+    assert sum(s for s in sizes if s <= 40) == 120
+    assert store(page, "outbox") == []
+
+
+def test_rejected_change_leaves_the_outbox_and_is_shown(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page, _ = signed_up_device(new_context, server_url)
+    page.evaluate(WRITE_MANY, {"n": 1, "mood": 42})
+    page.evaluate(WRITE_MANY, {"n": 1, "mood": 4})
+    sync_now(page)
+    assert store(page, "outbox") == []
+    [dead] = store(page, "dead_letter")
+    assert dead["fields"]["mood"]["v"] == 42
+    assert dead["error"]["field"] == "mood"
+    page.reload()
+    section = page.get_by_role("region", name="Could not sync")
+    expect(section).to_contain_text("checkin")
+    section.get_by_role("button", name="Hide").click()
+    expect(page.get_by_role("region", name="Could not sync")).to_have_count(0)
+
+
+def test_busy_server_pauses_sync_and_keeps_entries(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page, _ = signed_up_device(new_context, server_url)
+    page.context.route(
+        "**/api/v1/sync",
+        lambda route: route.fulfill(
+            status=503,
+            headers={"Retry-After": "120"},
+            content_type="application/problem+json",
+            body='{"status": 503, "code": "busy", "title": "Busy"}',
+        ),
+    )
+    page.get_by_role("link", name="Today").click()
+    tap_mood(page, 7)
+    expect(page.locator("#sync-status")).to_have_text(
+        "Sync paused: server busy — 1 not yet synced", timeout=5000
+    )
+    assert len(store(page, "outbox")) == 1
+
+
+def test_clock_skew_shows_a_plain_banner(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page, _ = signed_up_device(new_context, server_url)
+
+    def skewed(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        body["clock_skew_ms"] = 9 * 60 * 1000
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/v1/sync", skewed)
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#banners")).to_contain_text(
+        "Your device clock looks off by about 9 minutes"
+    )
+
+
+def test_epoch_rotation_makes_the_device_resend_everything_and_pull_from_zero(
+    live_server: LiveServer, new_context: Callable[..., BrowserContext]
+) -> None:
+    page, username = signed_up_device(new_context, live_server.url)
+    page.get_by_role("link", name="Today").click()
+    tap_mood(page, 6)
+    finish_checkin(page)
+    tap_mood(page, 7)
+    finish_checkin(page)
+    sync_now(page)
+    epoch = store(page, "meta")["epoch"]
+    env = {**os.environ, "TEND_DATABASE_URL": live_server.settings.database_url}
+    subprocess.run(
+        [sys.executable, "-m", "backend", "rotate-epoch", "--user", username],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+    bodies: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+
+    def watch(route: Route) -> None:
+        bodies.append(json.loads(route.request.post_data or "{}"))
+        response = route.fetch()
+        answers.append(response.json())
+        route.fulfill(response=response)
+
+    page.route("**/api/v1/sync", watch)
+    sync_now(page)
+    assert bodies[0]["epoch"] == epoch
+    assert bodies[0]["cursor"] > 0
+    assert answers[0]["reset"]["reason"] == "epoch_mismatch"
+    # The pull restarted from zero: every record came back, then everything was re-sent.
+    assert {r["id"] for r in answers[0]["records"]} == set(values(page))
+    resent = {c["record_id"] for c in bodies[1]["changes"]}
+    assert resent == set(values(page))
+    assert all(c["fields"]["mood"] for c in bodies[1]["changes"] if c["kind"] == "checkin")
+    meta = store(page, "meta")
+    assert meta["epoch"] != epoch
+    assert store(page, "outbox") == []
+    assert sorted(v["mood"] for v in values(page).values()) == [6, 7]
+
+
+def test_background_sync_in_the_service_worker_uploads_the_outbox(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page, username = signed_up_device(new_context, server_url)
+    page.context.route(
+        "**/api/v1/sync",
+        lambda route: route.fulfill(
+            status=503,
+            headers={"Retry-After": "600"},
+            content_type="application/problem+json",
+            body='{"status": 503, "code": "busy", "title": "Busy"}',
+        ),
+    )
+    page.get_by_role("link", name="Today").click()
+    tap_mood(page, 8)
+    finish_checkin(page)
+    expect(page.locator("#sync-status")).to_contain_text("Sync paused: server busy")
+    page.context.unroute("**/api/v1/sync")
+
+    cdp = page.context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_timeout(200)
+    assert registrations
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": server_url,
+            "registrationId": registrations[0],
+            "tag": "tend-sync",
+            "lastChance": False,
+        },
+    )
+    # The worker's sync tells open pages, which drop the "busy" state.
+    expect(page.locator("#sync-status")).to_have_text("All synced", timeout=10_000)
+    assert store(page, "outbox") == []
+    b = open_app(new_context(), server_url)
+    sign_in(b, username)
+    sync_now(b)
+    assert [v["mood"] for v in values(b).values()] == [8]
+
+
+def test_every_quick_log_and_the_singletons_are_accepted_by_the_server(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page, username = signed_up_device(new_context, server_url)
+    page.get_by_role("link", name="Today").click()
+    tap_mood(page, 5)
+    page.get_by_role("group", name="Energy").get_by_role("radio", name="2").check()
+    page.get_by_role("button", name="Work").click()
+    page.get_by_label("Note (optional)").fill("short note")
+    page.get_by_label("Note (optional)").blur()
+    page.get_by_label("Note (optional)").fill("")
+    page.get_by_label("Note (optional)").blur()
+    finish_checkin(page)
+    page.get_by_role("button", name="Dose taken").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Name").fill("Lithium")
+    dialog.get_by_label("What is it for? (optional)").select_option("mood_stabilizer")
+    dialog.get_by_role("button", name="Save").click()
+    page.get_by_role("dialog").get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Sleep last night").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Went to bed (optional)").fill("23:30")
+    dialog.get_by_label("Woke up (optional)", exact=True).fill("06:45")
+    dialog.get_by_role("radio", name="4 good").check()
+    dialog.get_by_role("button", name="Save").click()
+    for button, fill in (("Movement", "30 minutes"), ("Alcohol", None), ("Meal", None)):
+        page.get_by_role("button", name=button).click()
+        if fill:
+            page.get_by_role("dialog").get_by_role("button", name=fill).click()
+        page.get_by_role("dialog").get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Side effect").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("What did you notice?").fill("tremor")
+    dialog.get_by_role("radio", name="2 moderate").check()
+    dialog.get_by_label("From which medication? (optional)").select_option(label="Lithium")
+    dialog.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="Get help").click()
+    page.get_by_label("Your country").select_option("NZ")
+    page.get_by_role("link", name="Write my safety plan").click()
+    page.get_by_label("Things I can do on my own to cope").fill("Walk the dog")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("region", name="My safety plan")).to_contain_text("Walk the dog")
+
+    sync_now(page)
+    assert store(page, "dead_letter") == []
+    assert store(page, "outbox") == []
+    b = open_app(new_context(), server_url)
+    sign_in(b, username)
+    sync_now(b)
+    assert values(b) == values(page)
+    b.get_by_role("link", name="Get help").click()
+    expect(b.get_by_label("Your country")).to_have_value("NZ")
+    expect(b.get_by_role("region", name="My safety plan")).to_contain_text("Walk the dog")
+    b.get_by_role("link", name="Today").click()
+    expect(b.locator("#entries")).to_contain_text("Side effect: tremor (moderate)")

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+process.env.TZ = 'Europe/London';
+const { formSpec, sleepTimes, summarize, toAnswers, toValues } = await import('../../pwa/js/kinds.js');
+const { fromLocalInput } = await import('../../pwa/js/time.js');
+const { changedValues, materialize } = await import('../../pwa/js/store.js');
+
+const H1 = '2026-11-27T07:00:00.000Z-0000-8f3a1c2b9d4e5f60';
+const H2 = '2026-11-27T07:00:01.000Z-0000-8f3a1c2b9d4e5f60';
+
+test('a time typed in a form is sent with the offset of that day (DST-aware)', () => {
+  assert.equal(fromLocalInput('2026-11-27T08:05'), '2026-11-27T08:05:00+00:00');
+  assert.equal(fromLocalInput('2026-07-01T08:05'), '2026-07-01T08:05:00+01:00');
+  assert.equal(fromLocalInput('nonsense'), null);
+});
+
+test('sleep: an evening bedtime is on the night itself, an after-midnight one the next day', () => {
+  assert.deepEqual(sleepTimes('2026-03-28', '23:30', '07:15'), {
+    bed_at: '2026-03-28T23:30:00+00:00',
+    wake_at: '2026-03-29T07:15:00+01:00',
+  });
+  assert.equal(sleepTimes('2026-11-26', '01:10', null).bed_at, '2026-11-27T01:10:00+00:00');
+});
+
+test('quick logs become the record values of data.md', () => {
+  assert.deepEqual(toValues('alcohol', { amount: 2, at: '2026-11-27T20:00', note: null }),
+    { kind: 'alcohol', amount: 2, at: '2026-11-27T20:00:00+00:00', note: null });
+  assert.deepEqual(toValues('meal', { at: '2026-11-27T12:30', note: null }),
+    { kind: 'meal', amount: 1, at: '2026-11-27T12:30:00+00:00', note: null });
+  const sleep = toValues('sleep', { night_of: '2026-11-26', bed_time: '22:45', wake_time: '06:30', quality: 4 });
+  assert.equal(sleep.bed_at, '2026-11-26T22:45:00+00:00');
+  assert.equal(sleep.wake_at, '2026-11-27T06:30:00+00:00');
+  assert.equal(sleep.quality, 4);
+  assert.ok(!('bed_time' in sleep));
+});
+
+test('a new sleep log defaults to last night and a dose to taken', () => {
+  const now = Date.UTC(2026, 10, 27, 9, 0);
+  assert.equal(toAnswers('sleep', {}, now).night_of, '2026-11-26');
+  assert.equal(toAnswers('dose', {}, now).status, 'taken');
+  assert.equal(toAnswers('activity', {}, now).at, '2026-11-27T09:00');
+});
+
+test('every quick log names its required fields', () => {
+  for (const form of ['checkin', 'dose', 'sleep', 'activity', 'alcohol', 'meal', 'effect', 'medication']) {
+    const spec = formSpec(form, []);
+    assert.ok(spec.title && spec.kind, form);
+  }
+  const required = (form) => formSpec(form).fields.filter((f) => f.required).map((f) => f.name);
+  assert.deepEqual(required('checkin'), ['mood', 'at']);
+  assert.deepEqual(required('effect'), ['name', 'severity', 'at']);
+  assert.deepEqual(required('dose'), ['medication_id', 'status', 'at']);
+});
+
+test('an edit sends only the values that changed; clearing sends null', () => {
+  const current = { mood: 4, note: 'hard morning', tags: ['Work'] };
+  assert.deepEqual(changedValues(current, { mood: 4, note: 'hard morning', tags: ['Work'] }), {});
+  assert.deepEqual(changedValues(current, { mood: 5, note: null, tags: ['Work', 'Pain'] }),
+    { mood: 5, note: null, tags: ['Work', 'Pain'] });
+  assert.deepEqual(changedValues({}, { anxiety: null, tags: [], mood: 3 }), { mood: 3 });
+});
+
+test('a record counts as deleted only while the tombstone is newer than its values', () => {
+  const deleted = materialize({ id: 'r', kind: 'checkin', fields: {
+    at: { v: '2026-11-27T08:00:00+00:00', hlc: H1 }, mood: { v: 3, hlc: H1 }, _deleted: { v: true, hlc: H2 } } });
+  assert.equal(deleted.deleted, true);
+  assert.equal(deleted.t, Date.UTC(2026, 10, 27, 8));
+  const revived = materialize({ id: 'r', kind: 'checkin', fields: {
+    mood: { v: 3, hlc: H2 }, _deleted: { v: true, hlc: H1 } } });
+  assert.equal(revived.deleted, false);
+});
+
+test('list lines describe entries without jargon', () => {
+  const rec = (kind, values) => ({ kind, fields: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { v, hlc: H1 }])) });
+  assert.equal(summarize(rec('checkin', { mood: 4, anxiety: 7, tags: ['Work'] })), 'Mood 4 · anxiety 7 · Work');
+  assert.equal(summarize(rec('dose', { medication_id: 'm', status: 'taken', amount: 50, unit: 'mg' }), () => 'Sertraline'),
+    'Dose taken: Sertraline 50 mg');
+  assert.equal(summarize(rec('intake', { kind: 'alcohol', amount: 1 })), 'Alcohol: 1 standard drink');
+  assert.equal(summarize(rec('effect', { name: 'nausea', severity: 2 })), 'Side effect: nausea (moderate)');
+  assert.equal(summarize(rec('activity', { minutes: 20, kind: 'walk' })), 'Movement: 20 min walk');
+});

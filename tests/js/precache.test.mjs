@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { PRECACHE } from '../../pwa/js/precache.js';
+import { BUDGET_BYTES, PWA, currentVersion, fileOf, gzipSizes, shellHash } from './pwa-budget.mjs';
+
+const walk = (dir) => readdirSync(dir).flatMap((n) => {
+  const p = join(dir, n);
+  return statSync(p).isDirectory() ? walk(p) : [`/${relative(PWA, p)}`];
+});
+
+// Served but not needed offline by the page: the worker itself and install-time icons.
+const NOT_PRECACHED = new Set(['/sw.js', '/js/precache.js', '/index.html', '/icons/icon-512.png', '/icons/icon-maskable-512.png']);
+
+test('every precached file exists', () => {
+  for (const url of PRECACHE) assert.ok(existsSync(fileOf(url)), url);
+  assert.equal(new Set(PRECACHE).size, PRECACHE.length);
+});
+
+test('every file of the app is precached, so nothing is missing in airplane mode', () => {
+  const missing = walk(PWA).filter((url) => !NOT_PRECACHED.has(url) && !PRECACHE.includes(url));
+  assert.deepEqual(missing, []);
+  assert.ok(PRECACHE.includes('/'));
+});
+
+test('sw.js VERSION matches the shell contents (run: node tests/js/pwa-budget.mjs --stamp)', () => {
+  assert.equal(currentVersion(), shellHash());
+});
+
+test(`the precached shell is at most ${BUDGET_BYTES} bytes gzipped`, () => {
+  const total = gzipSizes().reduce((n, s) => n + s.bytes, 0);
+  assert.ok(total <= BUDGET_BYTES, `${total} bytes`);
+});
+
+test('the manifest makes Tend installable', () => {
+  const m = JSON.parse(readFileSync(join(PWA, 'manifest.webmanifest'), 'utf8'));
+  assert.equal(m.name, 'Tend');
+  assert.equal(m.display, 'standalone');
+  assert.equal(m.start_url, '/');
+  assert.equal(m.scope, '/');
+  const png = (size, purpose) => m.icons.find((i) => i.sizes === size && i.type === 'image/png' && i.purpose === purpose);
+  for (const icon of [png('192x192', 'any'), png('512x512', 'any'), png('512x512', 'maskable')]) {
+    assert.ok(icon);
+    const bytes = readFileSync(join(PWA, icon.src));
+    assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+    assert.equal(bytes.readUInt32BE(16), Number(icon.sizes.split('x')[0]));
+  }
+});
