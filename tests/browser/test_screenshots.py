@@ -1,0 +1,42 @@
+"""Screenshots of the main screens at 390x844 for the README (docs/screenshots/)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import save_screenshot as _save
+from tests.browser.pwa_support import finish_checkin, open_app, tap_mood
+
+
+def save_screenshot(page: Page, name: str) -> None:
+    # The "saved" snackbar would cover part of the screen; wait until it has gone.
+    expect(page.locator("#snackbar")).not_to_be_visible(timeout=10_000)
+    _save(page, name)
+
+
+def test_main_screens_are_captured(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = open_app(new_context(), server_url)
+    for mood in (4, 6):
+        tap_mood(page, mood)
+        finish_checkin(page)
+    page.get_by_role("button", name="Movement").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    save_screenshot(page, "log-movement")
+    page.keyboard.press("Escape")
+    page.goto(server_url + "/#/today")
+    expect(page.locator("#entries")).to_contain_text("Mood")
+    save_screenshot(page, "today")
+    page.get_by_role("link", name="Get help").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("help")
+    save_screenshot(page, "get-help")
+    page.goto(server_url + "/#/account")
+    page.get_by_role("heading", level=1).first.wait_for()
+    save_screenshot(page, "sync")
+    for name in ("today", "get-help", "sync", "log-movement"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5_000
