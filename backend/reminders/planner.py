@@ -74,6 +74,32 @@ async def load_profile(engine: Engine[Any], user_id: uuid.UUID) -> Profile:
     return profile_from_values(values.get(uuid.UUID(PROFILE_ID), {}))
 
 
+class NewReminder(msgspec.Struct, frozen=True):
+    user_id: uuid.UUID
+    routine_id: uuid.UUID | None
+    occurrence: str
+    purpose: str  # main | follow_up | snooze | test
+    slot: str  # unique per person: the same nudge is never planned twice
+    due_at: datetime
+
+
+async def add_reminders(engine: Engine[Any], reminders: Sequence[NewReminder]) -> None:
+    """Insert pending reminders; a slot that already exists (even sent) is left alone."""
+    if not reminders:
+        return
+    rows = [
+        (r.user_id, r.routine_id, r.occurrence, r.purpose, r.slot, r.due_at, "pending", "", 0, "")
+        for r in reminders
+    ]
+    await execute(
+        engine,
+        "INSERT INTO reminder (user_id, routine_id, occurrence, purpose, slot, due_at, state,"
+        f" claimed_by, attempts, detail) VALUES {placeholders(len(rows), 10)}"
+        " ON CONFLICT (user_id, slot) DO NOTHING",
+        *flatten(rows),
+    )
+
+
 async def insert_reminders(
     engine: Engine[Any],
     user_id: uuid.UUID,
@@ -83,37 +109,21 @@ async def insert_reminders(
     until: datetime,
 ) -> int:
     occurrences = next_occurrences(spec, after, until)
-    if not occurrences:
-        return 0
-    rows = [
-        (
-            user_id,
-            uuid.UUID(spec.id),
-            occ.key,
-            "main",
-            occ.key,
-            effective_due_at(
-                occ,
-                spec,
-                profile_tz=profile.tz,
-                quiet_start=profile.quiet_start,
-                quiet_end=profile.quiet_end,
-            ),
-            "pending",
-            "",
-            0,
-            "",
+    due = {
+        occ.key: effective_due_at(
+            occ,
+            spec,
+            profile_tz=profile.tz,
+            quiet_start=profile.quiet_start,
+            quiet_end=profile.quiet_end,
         )
         for occ in occurrences
-    ]
-    await execute(
+    }
+    await add_reminders(
         engine,
-        "INSERT INTO reminder (user_id, routine_id, occurrence, purpose, slot, due_at, state,"
-        f" claimed_by, attempts, detail) VALUES {placeholders(len(rows), 10)}"
-        " ON CONFLICT (user_id, slot) DO NOTHING",
-        *flatten(rows),
+        [NewReminder(user_id, uuid.UUID(spec.id), key, "main", key, at) for key, at in due.items()],
     )
-    return len(rows)
+    return len(due)
 
 
 async def set_horizon(

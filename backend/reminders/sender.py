@@ -22,9 +22,12 @@ import msgspec
 from piccolo.engine.base import Engine
 
 from backend.db import execute, fetch, flatten, is_sqlite, placeholders, write_transaction
+from backend.journal.kinds import PROFILE_ID, follow_up_default
 from backend.reminders.payload import ReminderContext, build_payload, encode_payload, local_time_of
 from backend.reminders.planner import (
+    NewReminder,
     Profile,
+    add_reminders,
     extend_horizons,
     profile_from_values,
     values_of,
@@ -183,8 +186,6 @@ class ReminderSender:
             False,
         ):
             records[(row["user_id"], row["record_id"])] = values_of(_decode.decode(row["fields"]))
-        from backend.journal.kinds import PROFILE_ID
-
         profile_id = uuid.UUID(PROFILE_ID)
         profiles = {u: profile_from_values(records.get((u, profile_id), {})) for u in users}
         return _Batch(subs, delivered, markers, records, profiles)
@@ -337,7 +338,7 @@ class ReminderSender:
 
     async def _follow_ups(self, done: list[Claimed], now: datetime) -> None:
         """One re-nudge per occurrence, if the routine asks for it; skipped if done by then."""
-        rows: list[tuple[Any, ...]] = []
+        follow_ups: list[NewReminder] = []
         routines = await self._routines([c for c in done if c.routine_id])
         for c in done:
             values = routines.get((c.user_id, c.routine_id)) if c.routine_id else None
@@ -345,30 +346,19 @@ class ReminderSender:
                 continue
             minutes = values.get("follow_up_minutes")
             if minutes is None:
-                minutes = 30 if values.get("kind") == "medication" else 0
+                minutes = follow_up_default(values.get("kind"))
             if isinstance(minutes, int) and minutes > 0:
-                rows.append(
-                    (
+                follow_ups.append(
+                    NewReminder(
                         c.user_id,
                         c.routine_id,
                         c.occurrence,
                         "follow_up",
                         f"{c.occurrence}#follow-up",
                         c.due_at + timedelta(minutes=minutes),
-                        "pending",
-                        "",
-                        0,
-                        "",
                     )
                 )
-        if rows:
-            await execute(
-                self.engine,
-                "INSERT INTO reminder (user_id, routine_id, occurrence, purpose, slot, due_at,"
-                f" state, claimed_by, attempts, detail) VALUES {placeholders(len(rows), 10)}"
-                " ON CONFLICT (user_id, slot) DO NOTHING",
-                *flatten(rows),
-            )
+        await add_reminders(self.engine, follow_ups)
 
     async def _routines(self, claimed: list[Claimed]) -> dict[tuple[Any, Any], dict[str, Any]]:
         if not claimed:

@@ -12,6 +12,7 @@ from piccolo.engine.base import Engine
 from backend.accounts.service import AccountService, CurrentSession
 from backend.db import execute, fetch, write_transaction
 from backend.errors import InvalidInput, NotFound
+from backend.reminders.planner import NewReminder, add_reminders
 from backend.reminders.schemas import SubscribeRequest
 from backend.reminders.sender import ReminderSender, TickStats
 from backend.reminders.webpush import validate_subscription_keys
@@ -90,15 +91,8 @@ class ReminderService:
                 "This account has no device set up for reminders yet.", code="no-subscription"
             )
         slot = f"test@{uuid.uuid4()}"
-        await execute(
-            self.engine,
-            "INSERT INTO reminder (user_id, routine_id, occurrence, purpose, slot, due_at,"
-            " state, claimed_by, attempts, detail) VALUES ({}, NULL, {}, 'test', {}, {},"
-            " 'pending', '', 0, '')",
-            current.user_id,
-            slot,
-            slot,
-            now,
+        await add_reminders(
+            self.engine, [NewReminder(current.user_id, None, slot, "test", slot, now)]
         )
         return await self.sender.tick(now)
 
@@ -114,16 +108,10 @@ class ReminderService:
         if not rows:
             raise NotFound("There is no reminder with that occurrence.", code="reminder-not-found")
         due = now + timedelta(minutes=minutes)
-        await execute(
+        slot = f"{occurrence}#snooze@{due.isoformat(timespec='seconds')}"
+        await add_reminders(
             self.engine,
-            "INSERT INTO reminder (user_id, routine_id, occurrence, purpose, slot, due_at,"
-            " state, claimed_by, attempts, detail) VALUES ({}, {}, {}, 'snooze', {}, {},"
-            " 'pending', '', 0, '') ON CONFLICT (user_id, slot) DO NOTHING",
-            current.user_id,
-            rows[0]["routine_id"],
-            occurrence,
-            f"{occurrence}#snooze@{due.isoformat(timespec='seconds')}",
-            due,
+            [NewReminder(current.user_id, rows[0]["routine_id"], occurrence, "snooze", slot, due)],
         )
         # A snoozed reminder replaces its own follow-up.
         await execute(
