@@ -45,6 +45,7 @@ from backend.sync.store import (
 )
 
 MIN_CLIENT_SCHEMA = 1
+MAX_RECORD_BYTES = 64 * 1024
 SERVER_NODE = "0000000000000000"
 _wire_fields = msgspec.json.Decoder(dict[str, WireField])
 _encode = msgspec.json.Encoder().encode
@@ -240,6 +241,11 @@ class SyncService:
             cursor = rows[-1].server_seq
 
 
+def record_size(fields: dict[str, StoredField]) -> int:
+    """Bytes of a record's values as JSON (sync.md: a record is at most 64 KiB)."""
+    return sum(len(_encode(f.v)) + len(name) for name, f in fields.items())
+
+
 def _state_hlc(state: SyncStateRow, now_ms: int) -> hlclib.Hlc:
     if state.server_hlc:
         return hlclib.parse_hlc(state.server_hlc)
@@ -328,6 +334,10 @@ class _BatchMerger:
                 conflict=conflict,
                 server_seq=record.server_seq if record else None,
             )
+        if record_size(result.fields) > MAX_RECORD_BYTES:
+            error = ResultError("record-too-large", "A record may hold at most 64 KiB of values.")
+            self._record_history(change, "rejected", 0, {}, error)
+            return ChangeResult(cid, rid, "rejected", error=error)
         self.state.last_seq = seq
         fields = result.fields
         if result.concurrent:

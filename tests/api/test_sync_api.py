@@ -233,3 +233,24 @@ async def test_rotating_the_epoch_after_a_restore_resets_every_device(
     assert after["reset"]["reason"] == "epoch_mismatch"
     assert after["epoch"] != first["epoch"]
     assert len(after["records"]) == 1  # the device pulls everything again
+
+
+async def test_unknown_fields_from_a_newer_app_are_kept(client: httpx.AsyncClient) -> None:
+    await signup(client)
+    rid = str(uuid.uuid4())
+    body = await sync(client, [change(rid, {"at": AT, "mood": 5, "sparkle_level": {"a": [1]}})])
+    assert body["results"][0]["status"] == "applied"
+    assert body["records"][0]["fields"]["sparkle_level"]["v"] == {"a": [1]}
+
+
+async def test_a_record_cannot_grow_past_64_kib(client: httpx.AsyncClient) -> None:
+    await signup(client)
+    rid = str(uuid.uuid4())
+    note = "n" * 30_000
+    first = await sync(client, [change(rid, {"at": AT, "mood": 5, "note": note})])
+    assert first["results"][0]["status"] == "applied"
+    second = await sync(client, [change(rid, {"extra_a": note, "extra_b": note})])
+    assert second["results"][0]["status"] == "rejected"
+    assert second["results"][0]["error"]["code"] == "record-too-large"
+    pulled = await sync(client, [], cursor=0)
+    assert "extra_a" not in pulled["records"][0]["fields"]  # nothing half-applied
