@@ -4,6 +4,7 @@
 import { openDb } from './db.js';
 import { countOutbox } from './outbox.js';
 import { IOS_7_DAYS, iosNotInstalled } from './platform.js';
+import { refreshSubscription } from './push.js';
 import { show } from './router.js';
 import { createScheduler } from './scheduler.js';
 import { finishLogout, readAccount } from './session.js';
@@ -93,13 +94,15 @@ async function boot() {
     if ((await countOutbox(db)) > 0) registerBackgroundSync();
   });
 
-  await updateStatus();
+  const { account } = await updateStatus();
   // Create the device id and HLC now, so the first tap only writes the entry itself.
   await ensureDevice(db);
   await finishLogout(db).catch(() => {});
   scheduler.start();
   registerWorker();
   showIosNotice(db);
+  // Subscriptions re-post on every start, so the server never silently loses this device.
+  if (account && !account.needs_signin) refreshSubscription(db).catch(() => {});
 }
 
 function showClockBanner(skewMs) {

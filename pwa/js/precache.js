@@ -18,6 +18,7 @@ export const PRECACHE = [
   '/js/merge.js',
   '/js/outbox.js',
   '/js/platform.js',
+  '/js/push.js',
   '/js/router.js',
   '/js/scheduler.js',
   '/js/session.js',
@@ -31,5 +32,6 @@ export const PRECACHE = [
   '/js/views/help.js',
   '/js/views/log.js',
   '/js/views/plan.js',
+  '/js/views/routines.js',
   '/js/views/today.js',
 ];

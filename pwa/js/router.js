@@ -5,6 +5,9 @@ const routes = {
   help: () => import('./views/help.js'),
   plan: () => import('./views/plan.js'),
   account: () => import('./views/account.js'),
+  routines: () => import('./views/routines.js'),
+  // A reminder's link (#/log/dose?medication=…&occurrence=…): Today with that log form open.
+  log: () => import('./views/routines.js').then((m) => ({ render: m.renderLog })),
 };
 
 export function currentRoute(hash = location.hash) {

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
 
 from backend.app import create_app
 from backend.settings import Settings
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -45,6 +49,11 @@ class LiveServer:
                     pass
             time.sleep(0.05)
         raise RuntimeError("the test server did not start")
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        """Run `coro` on the server's own event loop, where its engine and push client live."""
+        loop = self.server.servers[0].get_loop()
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout)
 
     def stop(self) -> None:
         self.server.should_exit = True

@@ -1,0 +1,299 @@
+// Routines (synced records the server schedules reminders from), whether reminders can work on
+// this device, discreet mode and quiet hours (the profile); also a reminder's link (#/log/…).
+
+import { renderFields } from '../forms.js';
+import { formSpec } from '../kinds.js';
+import { iosNotInstalled } from '../platform.js';
+import * as push from '../push.js';
+import { readAccount } from '../session.js';
+import { PROFILE_ID, getRecord, listKind, valuesOf } from '../store.js';
+import { h, newId, openDialog, snack } from '../ui.js';
+import { deleteWithUndo, medications, openForm } from './log.js';
+
+const KINDS = [['medication', 'Medication'], ['sleep', 'Sleep'], ['movement', 'Movement'], ['checkin', 'Check-in']];
+const TITLES = { medication: 'Medication', sleep: 'Bedtime', movement: 'A little movement', checkin: 'Check-in' };
+const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+const ALL = [1, 2, 3, 4, 5, 6, 7];
+
+export const deviceZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+
+/** The canonical spelling of an IANA zone name, or null when there is no such zone. */
+export function zoneName(name) {
+  try {
+    return name?.trim() && name !== 'localtime' ? new Intl.DateTimeFormat('en', { timeZone: name.trim() }).resolvedOptions().timeZone : null;
+  } catch {
+    return null;
+  }
+}
+
+const fail = (field, message) => ({ error: { field, message } });
+const followDefault = (kind) => (kind === 'medication' ? 30 : 0);
+
+/** Routine form answers to record values (data.md), or the first problem in plain words. */
+export function routineValues(a) {
+  const title = String(a.title ?? '').trim();
+  if (!TITLES[a.kind] && a.kind !== 'custom') return fail('kind', 'Please choose what the routine is for.');
+  if (!title) return fail('title', 'Please give the routine a name.');
+  if (a.kind === 'medication' && !a.medication_id) return fail('medication_id', 'Please choose the medication.');
+  const times = [...new Set((a.times ?? []).map((t) => String(t).slice(0, 5)))].sort();
+  if (!times.length || !times.every((t) => /^([01]\d|2[0-3]):[0-5]\d$/.test(t))) {
+    return fail('times', 'Please add at least one time, like 08:00 or 21:30.');
+  }
+  const days = ALL.filter((d) => a.days?.includes(d));
+  if (!days.length) return fail('days', 'Please choose at least one day.');
+  const tz = zoneName(a.tz);
+  if (!tz) return fail('tz', `“${a.tz ?? ''}” is not a time zone. Try one like Europe/London.`);
+  const follow = a.follow_up_minutes ?? followDefault(a.kind);
+  if (!Number.isInteger(follow) || follow < 0 || follow > 720) return fail('follow_up_minutes', 'Please use 0 to 720 minutes.');
+  return { values: { kind: a.kind, title, times, days, tz, enabled: a.enabled !== false,
+    medication_id: a.kind === 'medication' ? a.medication_id : null, follow_up_minutes: follow } };
+}
+
+/** Quiet hours as profile values: both times or neither. */
+export function quietValues(start, end) {
+  if (!start !== !end) return fail('quiet', 'Please set both a start and an end, or clear both.');
+  return { values: { quiet_start: start?.slice(0, 5) || null, quiet_end: end?.slice(0, 5) || null } };
+}
+
+/** "Every day", "Weekdays", "Mon, Wed" …, the zone when it is not this device's, and "Paused". */
+export function describeRoutine(v, zone = deviceZone()) {
+  const days = [...(v.days ?? ALL)].sort();
+  const parts = [{ 7: 'Every day', 5: days[4] === 5 && 'Weekdays' }[days.length] || days.map((d) => DAYS[d - 1]).join(', ')];
+  if (v.tz && v.tz !== zone) parts.push(v.tz);
+  if (v.enabled === false) parts.push('Paused');
+  return parts.join(' · ');
+}
+
+function timesEditor(initial) {
+  const list = h('div', { class: 'stack' });
+  const more = h('button', { type: 'button', text: 'Add another time', on: { click: () => add('').focus() } });
+  const renumber = () => [...list.children].forEach((row, i) => {
+    row.firstChild.textContent = `Time ${i + 1}`;
+    row.lastChild.setAttribute('aria-label', `Remove time ${i + 1}`);
+  });
+  function add(value) {
+    const id = newId('time');
+    const input = h('input', { id, type: 'time', 'data-name': 'times', value });
+    const row = h('div', { class: 'inline' }, h('label', { for: id }), input,
+      h('button', { type: 'button', text: 'Remove', on: { click: () => { row.remove(); renumber(); more.focus(); } } }));
+    list.append(row);
+    renumber();
+    return input;
+  }
+  initial.forEach(add);
+  return { el: h('fieldset', {}, h('legend', { text: 'Times' }), list, h('div', { class: 'actions' }, more)),
+    read: () => [...list.querySelectorAll('input')].map((i) => i.value).filter(Boolean) };
+}
+
+function daysEditor(days) {
+  const el = h('fieldset', { class: 'choices' }, h('legend', { text: 'Days' }), ...DAYS.map((label, i) => {
+    const id = newId('day');
+    return h('span', { class: 'pick' },
+      h('input', { type: 'checkbox', id, value: i + 1, 'data-name': 'days', checked: days.includes(i + 1) }),
+      h('label', { for: id, text: label }));
+  }));
+  return { el, read: () => [...el.querySelectorAll(':checked')].map((i) => Number(i.value)) };
+}
+
+/** The routine form, new or edit; resolves when it (or the form it hands over to) closes. */
+async function openRoutine(ctx, record = null, draft = null) {
+  const meds = await medications(ctx.db);
+  const v = draft ?? (record ? valuesOf(record)
+    : { kind: 'medication', title: TITLES.medication, times: ['08:00'], tz: deviceZone(), follow_up_minutes: 30 });
+  if (v.kind === 'medication' && !v.medication_id && meds.length === 1) v.medication_id = meds[0].id;
+  let kindNow = v.kind;
+  let then = null;
+  await openDialog(record ? 'Edit routine' : 'New routine', (close) => {
+    const top = renderFields([
+      { name: 'kind', label: 'What is it for?', type: 'radio', options: KINDS },
+      { name: 'title', label: 'Name', type: 'text', maxlength: 200 },
+    ], v, (name, kind) => {
+      if (name !== 'kind') return;
+      med.el.hidden = kind !== 'medication';
+      const title = field('title');
+      const follow = field('follow_up_minutes');
+      if (!title.value.trim() || title.value === TITLES[kindNow]) title.value = TITLES[kind];
+      if (follow.value === '' || Number(follow.value) === followDefault(kindNow)) follow.value = followDefault(kind);
+      kindNow = kind;
+    });
+    const med = renderFields([{ name: 'medication_id', label: 'Which medication?', type: 'radio',
+      options: meds.map((m) => [m.id, m.name]) }], v);
+    med.el.hidden = v.kind !== 'medication';
+    med.el.firstChild.append(h('button', { type: 'button', text: 'Add a medication', on: { click: () => {
+      const current = read();
+      then = async () => {
+        const added = await openForm(ctx, 'medication');
+        await openRoutine(ctx, record, { ...current, medication_id: added?.id ?? current.medication_id });
+      };
+      close();
+    } } }));
+    const times = timesEditor(v.times ?? []);
+    const days = daysEditor(v.days ?? ALL);
+    const rest = renderFields([
+      { name: 'tz', label: 'Time zone (reminders follow it, also when you travel)', type: 'text', maxlength: 64,
+        suggestions: [...new Set([deviceZone(), 'UTC', ...(Intl.supportedValuesOf?.('timeZone') ?? [])])] },
+      { name: 'follow_up_minutes', label: 'If not done, remind again after … minutes (0 for never)', type: 'number', min: 0, max: 720 },
+      { name: 'enabled', label: 'Reminders on', type: 'check' },
+    ], { ...v, enabled: v.enabled !== false });
+    const read = () => ({ ...top.read(), ...med.read(), ...rest.read(), times: times.read(), days: days.read() });
+    const field = (name) => form.querySelector(`[data-name="${name}"]`);
+    const error = h('p', { class: 'error', role: 'alert' });
+    const actions = h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: 'Save' }));
+    if (record) {
+      actions.append(h('button', { type: 'button', class: 'danger', text: 'Delete', on: { click: () => {
+        then = () => deleteWithUndo(ctx, record.id);
+        close();
+      } } }));
+    }
+    const form = h('form', { novalidate: true, on: { submit: async (e) => {
+      e.preventDefault();
+      const result = routineValues(read());
+      if (result.error) {
+        error.textContent = result.error.message;
+        field(result.error.field)?.focus();
+        return;
+      }
+      await ctx.write({ id: record?.id, kind: 'routine', values: result.values });
+      close();
+      snack('Routine saved');
+    } } }, top.el, h('p', { class: 'hint', text: 'The name shows on the lock screen only if discreet reminders are off.' }),
+    med.el, times.el, days.el, rest.el, error, actions);
+    return form;
+  });
+  await then?.();
+}
+
+function routineItem(ctx, record, medNames, refresh) {
+  const v = valuesOf(record);
+  const label = v.title;
+  const paused = v.enabled === false;
+  const medName = medNames.get(v.medication_id);
+  return h('li', { class: 'entry', 'data-id': record.id },
+    h('span', { class: 'when', text: v.times?.join(', ') }),
+    h('span', { class: 'what', text: medName && medName !== label ? `${label} (${medName})` : label }),
+    h('span', { class: 'note', text: describeRoutine(v) }),
+    h('span', { class: 'entry-actions' },
+      h('button', { type: 'button', class: 'small', text: 'Edit', 'aria-label': `Edit: ${label}`,
+        on: { click: async () => { await openRoutine(ctx, record); refresh(); } } }),
+      h('button', { type: 'button', class: 'small', text: paused ? 'Resume' : 'Pause',
+        'aria-label': `${paused ? 'Resume' : 'Pause'} reminders: ${label}`, on: { click: async () => {
+          await ctx.write({ id: record.id, values: { enabled: paused } });
+          snack(paused ? 'Reminders resumed' : 'Reminders paused');
+          refresh();
+        } } })));
+}
+
+async function turnOn(ctx, signedIn) {
+  const r = await push.turnOnReminders(ctx.db, { signedIn });
+  if (r.ok) return r.step === 'local' ? 'This device is ready. Turn on sync so the server can send your reminders.' : 'Reminders are on for this device.';
+  if (r.step === 'permission') return 'Notifications were not allowed, so reminders cannot show here.';
+  return r.status === 0 ? 'You seem to be offline. Try again when you are online.' : 'That did not work. Please try again later.';
+}
+
+function statusPanel(ctx) {
+  const body = h('div');
+  const result = h('p', { role: 'status', class: 'saved', id: 'push-result', tabindex: '-1' });
+  async function draw() {
+    const { account } = await readAccount(ctx.db);
+    const signedIn = Boolean(account && !account.needs_signin);
+    const permission = push.permissionState();
+    const ios = iosNotInstalled(navigator, matchMedia('(display-mode: standalone)').matches);
+    const sub = await push.readSubscription().catch(() => null);
+    const { ready, checks } = push.reminderChecks({ permission, ios, subscribed: Boolean(sub), signedIn });
+    const act = (text, run, cls) => h('button', { type: 'button', class: cls, text, on: { click: async (e) => {
+      e.currentTarget.disabled = true;
+      const message = await run().catch((err) => `This browser could not set up reminders (${err?.message ?? err}).`);
+      await draw();
+      result.textContent = message;
+      result.focus();
+    } } });
+    const buttons = [];
+    if (!sub && permission !== 'denied' && permission !== 'unsupported') {
+      buttons.push(act('Turn on reminders', () => turnOn(ctx, signedIn), 'primary'));
+    }
+    if (sub && signedIn) buttons.push(act('Send test reminder', async () => push.testMessage(await push.sendTestReminder()), 'primary'));
+    if (sub) buttons.push(act('Turn off reminders here', async () => { await push.turnOffReminders(); return 'Reminders are off on this device.'; }));
+    body.replaceChildren(
+      h('p', { text: ready ? 'Yes, reminders can reach this device.' : 'Not yet:' }),
+      h('ul', { class: 'checks' }, ...checks.map((c) => h('li', { class: c.ok ? 'ok' : 'todo', 'data-check': c.id, text: c.text }))),
+      h('p', { hidden: signedIn }, h('a', { href: '#/account', text: 'Turn on sync' })),
+      h('div', { class: 'actions' }, ...buttons));
+  }
+  return { draw, el: h('section', { class: 'card', 'aria-labelledby': 'push-h' },
+    h('h2', { id: 'push-h', text: 'Will reminders work here?' }), body, result) };
+}
+
+function settingsCard(ctx, profile) {
+  const note = h('p', { class: 'saved', role: 'status' });
+  const fields = renderFields([
+    { name: 'discreet_notifications', type: 'check', label: 'Discreet reminders: “Time for your 8:00 routine”, never a medication or routine name' },
+    { name: 'quiet_start', type: 'time', label: 'Quiet hours start' },
+    { name: 'quiet_end', type: 'time', label: 'Quiet hours end' },
+  ], { ...profile, discreet_notifications: profile.discreet_notifications !== false }, async (name, value) => {
+    const { quiet_start: start, quiet_end: end } = fields.read();
+    const q = name === 'discreet_notifications' ? { values: { [name]: value } } : quietValues(start, end);
+    note.className = q.error ? 'error' : 'saved';
+    note.textContent = q.error?.message ?? '';
+    if (q.error) return;
+    // Quiet hours are read in the zone the person set them in.
+    await ctx.write({ id: PROFILE_ID, kind: 'profile', values: { ...q.values, tz: name === 'discreet_notifications' ? undefined : deviceZone() } });
+    note.textContent = 'Saved';
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'quiet-h' },
+    h('h2', { id: 'quiet-h', text: 'Privacy and quiet hours' }), fields.el,
+    h('p', { class: 'hint', text: 'Reminders other than medication wait until quiet hours end.' }), note);
+}
+
+export async function render(root, ctx) {
+  const list = h('ul', { class: 'entries', id: 'routines' });
+  const panel = statusPanel(ctx);
+  let shown = null;
+  async function refresh() {
+    const [routines, meds] = await Promise.all([listKind(ctx.db, 'routine'), listKind(ctx.db, 'medication')]);
+    // Sync refreshes every minute: redraw only on a real change, so keyboard focus stays put.
+    const key = JSON.stringify([routines, meds]);
+    if (key === shown) return;
+    shown = key;
+    const names = new Map(meds.map((m) => [m.id, m.fields.name?.v]));
+    routines.sort((a, b) => String(a.fields.times?.v).localeCompare(String(b.fields.times?.v)));
+    list.replaceChildren(...routines.map((r) => routineItem(ctx, r, names, refresh)));
+    if (!routines.length) list.append(h('li', { class: 'empty', text: 'No routines yet.' }));
+  }
+  root.replaceChildren(
+    h('h1', { tabindex: '-1', text: 'Routines and reminders' }),
+    h('p', { class: 'hint', text: 'Reminders come at your routines’ times, even when Tend is closed. Missing one is fine.' }),
+    panel.el,
+    h('section', { class: 'card', 'aria-labelledby': 'routines-h' },
+      h('h2', { id: 'routines-h', text: 'Your routines' }), list,
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', text: 'Add a routine',
+        on: { click: async () => { await openRoutine(ctx); refresh(); } } }))),
+    settingsCard(ctx, valuesOf(await getRecord(ctx.db, PROFILE_ID))));
+  await Promise.all([refresh(), panel.draw()]);
+  // Signed in with reminders on: make sure the server still has this device.
+  push.refreshSubscription(ctx.db).catch(() => {});
+  return { refresh };
+}
+
+/** #/log/<form>?occurrence=…&routine=…&medication=…: Today with that form open, prefilled. */
+export async function renderLog(root, ctx) {
+  const [, form, query] = /^#\/log\/(\w+)\??(.*)/.exec(location.hash) ?? [];
+  const handle = (await import('./today.js')).render(root, ctx);
+  // Reload and Back must not open the form again.
+  history.replaceState(null, '', '#/today');
+  openFromReminder(ctx, form, new URLSearchParams(query)).then(handle.refresh);
+  return handle;
+}
+
+async function openFromReminder(ctx, form, q) {
+  if (!formSpec(form)) return;
+  const occurrence = q.get('occurrence');
+  if (form !== 'dose') return void (await openForm(ctx, form));
+  const done = (await listKind(ctx.db, 'dose')).find((d) => occurrence && d.fields.occurrence?.v === occurrence);
+  if (done) return void (await openForm(ctx, 'dose', done));
+  const medId = q.get('medication');
+  const med = valuesOf(medId && (await getRecord(ctx.db, medId)));
+  const saved = await openForm(ctx, 'dose', null, med.name ? { medication_id: medId, amount: med.dose, unit: med.unit } : {});
+  // The form keeps only its own fields; the occurrence tells the server this reminder is
+  // answered, so no follow-up comes.
+  if (saved && occurrence) await ctx.write({ id: saved.id, values: { occurrence, routine_id: q.get('routine') ?? undefined } });
+}
