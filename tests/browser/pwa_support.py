@@ -62,7 +62,7 @@ def new_username() -> str:
 
 def sign_up(page: Page, username: str) -> str:
     """Create an account from the Sync screen; returns the recovery code shown once."""
-    page.get_by_role("link", name="Sync").click()
+    page.get_by_role("link", name="Sync", exact=True).click()
     form = page.locator("form[data-form=signup]")
     form.get_by_label("Username").fill(username)
     form.get_by_label("Passphrase").fill(PASSPHRASE)
@@ -76,7 +76,7 @@ def sign_up(page: Page, username: str) -> str:
 
 
 def sign_in(page: Page, username: str, passphrase: str = PASSPHRASE) -> None:
-    page.get_by_role("link", name="Sync").click()
+    page.get_by_role("link", name="Sync", exact=True).click()
     form = page.locator("form[data-form=login]")
     form.get_by_label("Username").fill(username)
     form.get_by_label("Passphrase").fill(passphrase)

@@ -38,5 +38,8 @@ def test_main_screens_are_captured(
     page.goto(server_url + "/#/account")
     page.get_by_role("heading", level=1).first.wait_for()
     save_screenshot(page, "sync")
-    for name in ("today", "get-help", "sync", "log-movement"):
+    page.goto(server_url + "/#/routines")
+    page.get_by_role("heading", level=1).first.wait_for()
+    save_screenshot(page, "routines")
+    for name in ("today", "get-help", "sync", "log-movement", "routines"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5_000
