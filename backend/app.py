@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             applied = await migrate(engine)
             if applied:
                 log.info("applied migrations: %s", ", ".join(applied))
-        await db.start(engine)
+        await db.start(engine, settings.db_pool_size)
         vapid = load_or_create_vapid(settings.vapid_key_path)
         async with push_client() as client:
             sender = ReminderSender(engine, vapid, settings.vapid_subject, client)
@@ -105,7 +105,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=require_json_body,
         middleware=[security_headers_middleware],
         request_max_body_size=settings.max_body_bytes,
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=4
+        ),
         openapi_config=OpenAPIConfig(
             title="Tend API",
             version="1",

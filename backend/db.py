@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -113,14 +114,40 @@ async def write_transaction(engine: Engine[Any]) -> AsyncIterator[None]:
             yield
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(sql: str, engine_type: str, arg_count: int) -> str:
+    # Piccolo's own compiler, run once per template: building a QueryString per call costs
+    # ~5 us per argument (a 200-row INSERT has 2,600).
+    return QueryString(sql, *([None] * arg_count)).compile_string(engine_type=engine_type)[0]
+
+
+async def _run(engine: Engine[Any], sql: str, args: tuple[Any, ...]) -> list[Any]:
+    """What engine.run_querystring does for plain values, without the QueryString."""
+    query = _compiled(sql, engine.engine_type, len(args))
+    transaction = engine.current_transaction.get()
+    if isinstance(engine, SQLiteEngine):
+        if transaction is not None:
+            rows = await engine._run_in_existing_connection(transaction.connection, query, [*args])
+        else:
+            rows = await engine._run_in_new_connection(query, [*args])
+        return list(rows)
+    if transaction is not None:
+        return list(await transaction.connection.fetch(query, *args))
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            return list(await connection.fetch(query, *args))
+    return list(await engine.run_querystring(QueryString(sql, *args)))
+
+
 async def fetch(engine: Engine[Any], sql: str, *args: Any) -> list[dict[str, Any]]:
     """Run SQL with `{}` placeholders (portable across engines); returns rows as dicts."""
-    rows = await engine.run_querystring(QueryString(sql, *args))
-    return [dict(row) for row in rows] if rows else []
+    rows = await _run(engine, sql, args)
+    # SQLite rows are dicts already (dict_factory); asyncpg Records are not.
+    return [row if isinstance(row, dict) else dict(row) for row in rows]
 
 
 async def execute(engine: Engine[Any], sql: str, *args: Any) -> None:
-    await engine.run_querystring(QueryString(sql, *args))
+    await _run(engine, sql, args)
 
 
 def placeholders(rows: int, columns: int) -> str:
@@ -133,9 +160,9 @@ def flatten(rows: Sequence[Sequence[Any]]) -> list[Any]:
     return [value for row in rows for value in row]
 
 
-async def start(engine: Engine[Any]) -> None:
+async def start(engine: Engine[Any], pool_size: int = 40) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(min_size=2, max_size=pool_size)
 
 
 async def stop(engine: Engine[Any]) -> None:

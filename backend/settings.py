@@ -30,6 +30,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     pwa_dir: str = str(REPO_ROOT / "pwa")
     var_dir: str = "var"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # PostgreSQL connections per API process (several API processes share max_connections).
+    db_pool_size: int = 40
     # Migrations run on `serve` in dev so `make run` is one step; prod runs `migrate` itself.
     auto_migrate: bool = True
 

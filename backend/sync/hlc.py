@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,13 @@ def parse_hlc(text: str) -> Hlc:
     """Parse the canonical text form, raising ValueError on anything else."""
     if not isinstance(text, str):
         raise ValueError(f"HLC must be a string, got {type(text).__name__}")
+    return _parse_hlc(text)
+
+
+# A push parses every field's HLC three times (validate, clamp, merge) and the fields of a
+# change share one HLC; Hlc is immutable, so each distinct text is parsed once.
+@functools.lru_cache(maxsize=16384)
+def _parse_hlc(text: str) -> Hlc:
     m = _HLC_RE.fullmatch(text)
     if m is None:
         raise ValueError(f"malformed HLC: {text!r}")

@@ -119,7 +119,9 @@ class SyncService:
     async def sync(self, current: CurrentSession, request: SyncRequest, now: datetime) -> bytes:
         """Handle POST /api/v1/sync; returns the encoded response body."""
         self.check_envelope(request)
-        await self.accounts.register_device(current.user_id, request.device_id, None, now)
+        if request.device_id != current.device_id:
+            # The session's device was registered to this person at sign-in.
+            await self.accounts.register_device(current.user_id, request.device_id, None, now)
         push = await self.push(current.user_id, request.device_id, request.changes, now)
         state = push.state
         reset: Reset | None = None
@@ -450,19 +452,15 @@ def encode_response(
         }
     )
     parts = [
-        b'{"id":"'
-        + str(r.record_id).encode()
-        + b'","kind":'
-        + _encode(r.kind)
-        + b',"schema_version":'
-        + str(r.schema_version).encode()
-        + b',"server_seq":'
-        + str(r.server_seq).encode()
-        + b',"deleted":'
-        + (b"true" if r.deleted else b"false")
-        + b',"fields":'
-        + r.fields_json
-        + b"}"
+        b'{"id":"%s","kind":%s,"schema_version":%d,"server_seq":%d,"deleted":%s,"fields":%s}'
+        % (
+            r.record_id.encode(),
+            _encode(r.kind),
+            r.schema_version,
+            r.server_seq,
+            b"true" if r.deleted else b"false",
+            r.fields_json,
+        )
         for r in rows
     ]
     return head[:-1] + b',"records":[' + b",".join(parts) + b"]}"

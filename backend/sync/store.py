@@ -43,7 +43,7 @@ class RecordRow:
 
 @dataclass
 class PulledRow:
-    record_id: uuid.UUID
+    record_id: str
     kind: str
     schema_version: int
     server_seq: int
@@ -206,7 +206,9 @@ async def pull_page(
 ) -> tuple[list[PulledRow], bool]:
     rows = await fetch(
         engine,
-        "SELECT record_id, kind, schema_version, server_seq, deleted, fields FROM record"
+        # record_id as text: no uuid.UUID per row only to turn it back into text for the wire.
+        "SELECT CAST(record_id AS TEXT) AS record_id, kind, schema_version, server_seq, deleted,"
+        " fields FROM record"
         " WHERE user_id = {} AND server_seq > {} ORDER BY server_seq LIMIT {}",
         user_id,
         cursor,

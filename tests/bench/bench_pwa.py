@@ -44,8 +44,9 @@ READY_AT = """() => {
 
 
 def precache_gzipped_bytes() -> int:
-    out = subprocess.run(["node", str(ROOT / "tests/js/pwa-budget.mjs")], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        ["node", str(ROOT / "tests/js/pwa-budget.mjs")], capture_output=True, text=True, check=True
+    ).stdout
     match = re.search(r"(\d+)\s+total gzipped", out)
     assert match, out
     return int(match.group(1))

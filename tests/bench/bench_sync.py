@@ -1,0 +1,392 @@
+"""Sync benchmarks: push 1,000 records, pull 20,000, and 100 devices at once on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import importlib.util
+import math
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+from litestar import Litestar
+
+from backend import db
+from backend.journal.generator import GeneratedRecord, to_changes
+from backend.journal.kinds import SINGLETON_IDS
+from tests.bench.common import (
+    PASSPHRASE,
+    SqliteFiles,
+    asgi_client,
+    bench_settings,
+    cpu_seconds,
+    envelope,
+    journal,
+    login,
+    percentile,
+    post_sync,
+    pull_page,
+    running_app,
+    signup,
+    throwaway_postgres,
+    uvicorn_server,
+)
+
+PUSH_RECORDS, PUSH_BATCH, PUSH_RUNS = 1000, 200, 5
+PULL_RECORDS, PULL_LIMIT, PULL_RUNS = 20_000, 1000, 3
+DEVICES, CHANGES_PER_DEVICE = 100, 20
+_encode = msgspec.json.Encoder().encode
+# Set by `run.py --profile`: only the timed sections run under this profiler, and the
+# concurrent benchmark's server writes its own CPU profile to SERVER_PROFILE.
+PROFILER: cProfile.Profile | None = None
+SERVER_PROFILE = ""
+
+
+@contextmanager
+def _measured() -> Iterator[None]:
+    if PROFILER is None:
+        yield
+        return
+    PROFILER.enable()
+    try:
+        yield
+    finally:
+        PROFILER.disable()
+
+
+def _now() -> tuple[datetime, int]:
+    now = datetime.now(UTC)
+    return now, int(now.timestamp() * 1000)
+
+
+def _settled(body: dict[str, Any]) -> None:
+    """Every change got a final answer (superseded is one: another device wrote later)."""
+    for result in body["results"]:
+        if result["status"] not in ("applied", "superseded", "duplicate"):
+            raise RuntimeError(f"change {result['status']}: {result.get('error')}")
+
+
+def _applied(body: dict[str, Any], expected: int) -> None:
+    statuses = [r["status"] for r in body["results"]]
+    if statuses != ["applied"] * expected:
+        raise RuntimeError(f"expected {expected} applied changes, got {statuses[:5]}...")
+
+
+async def _timed_push(
+    client: httpx.AsyncClient, device: str, records: list[GeneratedRecord]
+) -> tuple[float, float]:
+    """Seconds (wall, CPU of this process) for one device to push `records` in syncs of 200."""
+    changes = to_changes(records, device, _now()[1])
+    cursor, epoch = 0, None
+    with _measured():
+        start, cpu = time.perf_counter(), time.process_time()
+        for first in range(0, len(changes), PUSH_BATCH):
+            batch = changes[first : first + PUSH_BATCH]
+            body = await post_sync(client, envelope(device, batch, cursor=cursor, epoch=epoch))
+            _applied(body, len(batch))
+            cursor, epoch = body["next_cursor"], body["epoch"]
+        return time.perf_counter() - start, time.process_time() - cpu
+
+
+async def _push_once(files: SqliteFiles, records: list[GeneratedRecord]) -> tuple[float, float]:
+    async with running_app(bench_settings(files.fresh())) as app, asgi_client(app) as client:
+        device = (await signup(client, "pusher"))["device_id"]
+        return await _timed_push(client, device, records)
+
+
+async def _push_over_uvicorn(
+    files: SqliteFiles, records: list[GeneratedRecord], runs: int
+) -> list[float]:
+    """The same pushes through a real server and socket; one new person per run."""
+    walls = []
+    with uvicorn_server(files.fresh()) as (base_url, _):
+        for run in range(runs + 1):
+            async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+                device = (await signup(client, f"pusher{run}"))["device_id"]
+                walls.append((await _timed_push(client, device, records))[0])
+    return walls[1:]
+
+
+def _rows(
+    records: list[GeneratedRecord], user: uuid.UUID, device: str
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], int]:
+    """Record and history rows as the service writes them for creating changes, and the
+    highest server_seq among them."""
+    now, now_ms = _now()
+    seq = now_ms * 1000
+    record_rows, change_rows = [], []
+    for change in to_changes(records, device, now_ms):
+        seq += 1
+        fields = _encode(change["fields"]).decode()
+        meta = _encode({name: (seq, device) for name in change["fields"]}).decode()
+        record_id = uuid.UUID(change["record_id"])
+        record_rows.append((user, record_id, change["kind"], 1, fields, meta, seq, False))
+        change_rows.append(
+            (user, uuid.UUID(device), now, uuid.UUID(change["change_id"]), record_id,
+             change["kind"], 1, 0, "applied", seq, fields, "", "")
+        )  # fmt: skip
+    return record_rows, change_rows, seq
+
+
+async def _insert(engine: Any, rows: list[tuple[Any, ...]], history: list[tuple[Any, ...]]) -> None:
+    """Multi-row INSERTs through backend.db, in chunks under SQLite's 32,766 parameter cap."""
+    for first in range(0, len(rows), 2000):
+        chunk = rows[first : first + 2000]
+        await db.execute(
+            engine,
+            "INSERT INTO record (user_id, record_id, kind, schema_version, fields, field_meta,"
+            f" server_seq, deleted) VALUES {db.placeholders(len(chunk), 8)}",
+            *db.flatten(chunk),
+        )
+    for first in range(0, len(history), 2000):
+        chunk = history[first : first + 2000]
+        await db.execute(
+            engine,
+            "INSERT INTO change (user_id, device_id, received_at, change_id, record_id, kind,"
+            " schema_version, base_seq, status, server_seq, fields, original_hlcs, error)"
+            f" VALUES {db.placeholders(len(chunk), 13)}",
+            *db.flatten(chunk),
+        )
+
+
+async def _floor_once(files: SqliteFiles, records: list[GeneratedRecord]) -> float:
+    """The same rows inserted directly in ONE transaction: what no sync server can beat."""
+    async with running_app(bench_settings(files.fresh())) as app, asgi_client(app) as client:
+        me = await signup(client, "pusher")
+        rows, history, _ = _rows(records, uuid.UUID(me["user_id"]), me["device_id"])
+        engine = app.state.engine
+        start = time.perf_counter()
+        async with db.write_transaction(engine):
+            await _insert(engine, rows, history)
+        return time.perf_counter() - start
+
+
+async def bench_push(runs: int = PUSH_RUNS) -> dict[str, Any]:
+    """a. One device pushes 1,000 new records as 5 syncs of 200 (SQLite, synchronous=FULL)."""
+    records = journal(PUSH_RECORDS)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = SqliteFiles(Path(tmp))
+        await files.prepare()
+        await _push_once(files, records)  # warm-up: imports, caches, first connections
+        pushes = [await _push_once(files, records) for _ in range(runs)]
+        floors = [await _floor_once(files, records) for _ in range(runs)]
+        served = await _push_over_uvicorn(files, records, runs)
+    push, floor = statistics.median(wall for wall, _ in pushes), statistics.median(floors)
+    return {
+        "records": PUSH_RECORDS,
+        "requests": PUSH_RECORDS // PUSH_BATCH,
+        "runs": runs,
+        "transport": "httpx.ASGITransport (in process)",
+        "push_s": push,
+        "push_runs_s": [wall for wall, _ in pushes],
+        "push_cpu_s": statistics.median(cpu for _, cpu in pushes),
+        "push_over_uvicorn_s": statistics.median(served),
+        "floor_one_transaction_s": floor,
+        "ratio_to_floor": push / floor,
+        "target_s": 0.5,
+        "ok": push <= 0.5,
+    }
+
+
+async def _pull_all(client: httpx.AsyncClient, device: str) -> tuple[int, int]:
+    cursor, pulled, pages = 0, 0, 0
+    while True:
+        request = envelope(device, [], cursor=cursor, pull_limit=PULL_LIMIT)
+        page = await pull_page(client, request)
+        pulled, pages, cursor = pulled + len(page.records), pages + 1, page.next_cursor
+        if not page.has_more:
+            return pulled, pages
+
+
+async def _seed(app: Litestar, me: dict[str, Any], count: int) -> None:
+    """Store `count` records in the rows a push would write (pushing them takes ~20 s)."""
+    user = uuid.UUID(me["user_id"])
+    rows, history, last_seq = _rows(journal(count), user, me["device_id"])
+    engine = app.state.engine
+    async with db.write_transaction(engine):
+        await _insert(engine, rows, history)
+        # The cursor may not pass the highest seq the server says it issued.
+        await db.execute(
+            engine,
+            "INSERT INTO sync_state (user_id, epoch, last_seq, server_hlc) VALUES ({}, {}, {}, '')"
+            " ON CONFLICT (user_id) DO UPDATE SET last_seq = excluded.last_seq",
+            user,
+            uuid.uuid4(),
+            last_seq,
+        )
+
+
+async def _timed_pull(client: httpx.AsyncClient, username: str) -> tuple[float, float]:
+    """Seconds (wall, CPU of this process) for a new device to pull everything."""
+    device = (await login(client, username))["device_id"]
+    with _measured():
+        start, cpu = time.perf_counter(), time.process_time()
+        pulled, _ = await _pull_all(client, device)
+        timing = time.perf_counter() - start, time.process_time() - cpu
+    if pulled != PULL_RECORDS:
+        raise RuntimeError(f"pulled {pulled} of {PULL_RECORDS} records")
+    return timing
+
+
+async def bench_pull(runs: int = PULL_RUNS) -> dict[str, Any]:
+    """b. A new device pulls 20,000 records in pages of 1,000 (SQLite)."""
+    timings: dict[str, list[tuple[float, float]]] = {"gzip": [], "identity": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        files = SqliteFiles(Path(tmp))
+        await files.prepare()
+        url = files.fresh()
+        async with running_app(bench_settings(url)) as app:
+            async with asgi_client(app) as client:
+                await _seed(app, await signup(client, "puller"), PULL_RECORDS)
+            # A browser sends Accept-Encoding: gzip. The first run of each encoding warms up.
+            for encoding in [*timings] * (runs + 1):
+                async with asgi_client(app) as client:
+                    client.headers["accept-encoding"] = encoding
+                    timings[encoding].append(await _timed_pull(client, "puller"))
+        served = []
+        with uvicorn_server(url) as (base_url, _):
+            for _ in range(runs + 1):
+                async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+                    served.append((await _timed_pull(client, "puller"))[0])
+    gzip, identity = timings["gzip"][1:], timings["identity"][1:]
+    pull = statistics.median(wall for wall, _ in gzip)
+    return {
+        "records": PULL_RECORDS,
+        "pages": math.ceil(PULL_RECORDS / PULL_LIMIT),
+        "runs": runs,
+        "transport": "httpx.ASGITransport (in process)",
+        "pull_s": pull,
+        "pull_runs_s": [wall for wall, _ in gzip],
+        "pull_cpu_s": statistics.median(cpu for _, cpu in gzip),
+        "pull_without_gzip_s": statistics.median(wall for wall, _ in identity),
+        "pull_without_gzip_cpu_s": statistics.median(cpu for _, cpu in identity),
+        "pull_over_uvicorn_s": statistics.median(served[1:]),
+        "target_s": 0.5,
+        "ok": pull <= 0.5,
+    }
+
+
+class _Tally:
+    """Latencies and failures of every request in one benchmark shape."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+
+
+async def _device_run(
+    base_url: str,
+    username: str,
+    changes_per_sync: int,
+    seed: int,
+    ready: asyncio.Barrier,
+    tally: _Tally,
+) -> None:
+    """One device: sign in, wait for the others, then sync its changes one batch after another."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        device = (await login(client, username))["device_id"]
+        changes = to_changes(_device_records(seed), device, _now()[1])
+        cursor, epoch = 0, None
+        await ready.wait()
+        for first in range(0, len(changes), changes_per_sync):
+            began = time.perf_counter()
+            try:
+                batch = changes[first : first + changes_per_sync]
+                body = await post_sync(client, envelope(device, batch, cursor=cursor, epoch=epoch))
+                _settled(body)
+                cursor, epoch = body["next_cursor"], body["epoch"]
+            except (httpx.HTTPError, RuntimeError) as exc:
+                tally.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+            tally.latencies.append(time.perf_counter() - began)
+
+
+def _device_records(seed: int) -> list[GeneratedRecord]:
+    # The profile and safety plan would be the same two records on every device.
+    records = journal(CHANGES_PER_DEVICE + 2, seed)
+    return [r for r in records if r.kind not in SINGLETON_IDS][:CHANGES_PER_DEVICE]
+
+
+async def _concurrent_shape(
+    base_url: str, pid: int, *, one_person: bool = False, changes_per_sync: int = 1, seed: int = 0
+) -> dict[str, Any]:
+    names = ["shared" if one_person else f"person{i}" for i in range(DEVICES)]
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+        for name in sorted(set(names)):
+            response = await client.post(
+                "/api/v1/auth/signup", json={"username": name, "passphrase": PASSPHRASE}
+            )
+            if response.status_code not in (201, 409):  # 409: made by an earlier shape
+                response.raise_for_status()
+    ready, tally = asyncio.Barrier(DEVICES + 1), _Tally()
+    tasks = [
+        asyncio.create_task(_device_run(base_url, name, changes_per_sync, seed + i, ready, tally))
+        for i, name in enumerate(names)
+    ]
+    await ready.wait()
+    began, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(pid), time.process_time()
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - began
+    client_cpu = time.process_time() - client_cpu
+    server_after = cpu_seconds(pid)
+    if server_cpu is not None and server_after is not None:
+        server_cpu = server_after - server_cpu
+    latencies = tally.latencies
+    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    return {
+        "requests": len(latencies),
+        "changes_per_sync": changes_per_sync,
+        "wall_s": wall,
+        "requests_per_s": len(latencies) / wall,
+        "p50_ms": p50 * 1000,
+        "p99_ms": p99 * 1000,
+        "max_ms": max(latencies) * 1000,
+        "server_cpu_ms_per_request": server_cpu and server_cpu * 1000 / len(latencies),
+        "client_cpu_ms_per_request": client_cpu * 1000 / len(latencies),
+        "errors": len(tally.errors),
+        "error_samples": tally.errors[:3],
+        "ok": p99 <= 0.3 and not tally.errors,
+    }
+
+
+def _server_stack() -> str:
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return f"uvicorn (1 worker, {loop} + {parser}) on 127.0.0.1 in a child process"
+
+
+async def bench_concurrent() -> dict[str, Any]:
+    """c. 100 devices, each with its own session and HTTP client, against uvicorn + PostgreSQL.
+
+    Main shape: 100 people, each device syncing its 20 changes one at a time, the next as soon
+    as the last returned (2,000 requests, always 100 in flight). Also: one person's 100
+    devices (every push waits for the same per-person lock), and a burst of 100 syncs of 20
+    changes each sent at the same moment.
+    """
+    async with throwaway_postgres() as url:
+        with uvicorn_server(url, SERVER_PROFILE) as (base_url, pid):
+            people = await _concurrent_shape(base_url, pid)
+            shared = await _concurrent_shape(base_url, pid, one_person=True, seed=1000)
+            burst = await _concurrent_shape(base_url, pid, changes_per_sync=20, seed=2000)
+    return {
+        "devices": DEVICES,
+        "changes_per_device": CHANGES_PER_DEVICE,
+        "transport": _server_stack(),
+        "database": "postgresql",
+        "p50_ms": people["p50_ms"],
+        "p99_ms": people["p99_ms"],
+        "errors": people["errors"],
+        "people": people,
+        "one_person": shared,
+        "burst": burst,
+        "target_p99_ms": 300,
+        "ok": people["ok"],
+    }
