@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 PASSPHRASE = "a calm long passphrase"
 
@@ -40,7 +41,14 @@ def open_app(context: BrowserContext, url: str, path: str = "/") -> Page:
 def wait_until(page: Page, expression: str, timeout_s: float = 10.0) -> None:
     """Poll a JS expression (wait_for_function would need eval, which the CSP forbids)."""
     deadline = time.monotonic() + timeout_s
-    while not page.evaluate(f"async () => Boolean(await ({expression}))"):
+    while True:
+        try:
+            if page.evaluate(f"async () => Boolean(await ({expression}))"):
+                return
+        except PlaywrightError as exc:
+            # A reload in progress destroys the context; the next poll runs in the new page.
+            if "context was destroyed" not in str(exc):
+                raise
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {expression}")
         time.sleep(0.05)

@@ -101,7 +101,8 @@ def test_a_new_version_waits_for_the_persons_reload(
     expect(banner).to_contain_text("Update available")
     # Nothing changes until the person chooses to reload.
     assert page.evaluate(CACHED_URLS).keys() >= {old_cache}
-    banner.get_by_role("button", name="Reload").click()
+    with page.expect_navigation():
+        banner.get_by_role("button", name="Reload").click()
     page.wait_for_load_state()
     wait_until(page, "navigator.serviceWorker.controller !== null")
     expect(page.get_by_role("heading", name="Today", level=1)).to_be_visible()
