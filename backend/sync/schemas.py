@@ -62,6 +62,10 @@ class ChangeResult(msgspec.Struct, omit_defaults=True):
     conflict: bool | None = None
     original_status: Status | None = None
     error: ResultError | None = None
+    # Extension: HLCs the server replaced (device clock > 5 min ahead), by field. The device
+    # must store these, or a later snapshot re-push (after a restore) would re-send the
+    # far-future originals, get clamped to an older server clock and could lose.
+    hlcs: dict[str, str] | None = None
 
 
 class PulledRecord(msgspec.Struct):

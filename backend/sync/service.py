@@ -243,6 +243,16 @@ class SyncService:
             cursor = rows[-1].server_seq
 
 
+def replaced_hlcs(fields_json: str, originals_json: str) -> dict[str, str] | None:
+    """The effective HLC of each field whose HLC the server replaced, from a history row."""
+    if not originals_json:
+        return None
+    fields = _wire_fields.decode(fields_json)
+    return {
+        name: fields[name].hlc for name in msgspec.json.decode(originals_json) if name in fields
+    }
+
+
 def record_size(fields: dict[str, StoredField]) -> int:
     """Bytes of a record's values as JSON (sync.md: a record is at most 64 KiB)."""
     return sum(len(_encode(f.v)) + len(name) for name, f in fields.items())
@@ -300,7 +310,13 @@ class _BatchMerger:
             )
             seq = int(prior["server_seq"]) or None
             return ChangeResult(
-                cid, rid, "duplicate", server_seq=seq, original_status=prior["status"], error=error
+                cid,
+                rid,
+                "duplicate",
+                server_seq=seq,
+                original_status=prior["status"],
+                error=error,
+                hlcs=replaced_hlcs(prior["fields"], prior["original_hlcs"]),
             )
         if change.schema_version > CURRENT_SCHEMA_VERSION:
             return ChangeResult(
@@ -324,6 +340,7 @@ class _BatchMerger:
             stored, incoming, base_seq=change.base_seq, device=self.device, seq=seq
         )
         history_fields = {k: {"v": v["v"], "hlc": v["hlc"]} for k, v in incoming.items()}
+        replaced = {name: incoming[name]["hlc"] for name in originals} or None
         if not result.won:
             self._record_history(change, "superseded", 0, history_fields, None, originals)
             conflict = result.concurrent or None
@@ -335,6 +352,7 @@ class _BatchMerger:
                 "superseded",
                 conflict=conflict,
                 server_seq=record.server_seq if record else None,
+                hlcs=replaced,
             )
         if record_size(result.fields) > MAX_RECORD_BYTES:
             error = ResultError("record-too-large", "A record may hold at most 64 KiB of values.")
@@ -352,7 +370,9 @@ class _BatchMerger:
         record.schema_version = max(record.schema_version, change.schema_version)
         self.dirty[change.record_id] = None
         self._record_history(change, "applied", seq, history_fields, None, originals)
-        return ChangeResult(cid, rid, "applied", server_seq=seq, conflict=result.concurrent or None)
+        return ChangeResult(
+            cid, rid, "applied", server_seq=seq, conflict=result.concurrent or None, hlcs=replaced
+        )
 
     def _flag_conflict(self, record: RecordRow) -> None:
         seq = self._next_seq()
@@ -405,14 +425,16 @@ class _BatchMerger:
         error: ResultError | None,
         originals: dict[str, str] | None = None,
     ) -> None:
+        if status == "rejected":
+            fields = {k: {"v": w.v, "hlc": w.hlc} for k, w in change.fields.items()}
         self.seen[change.change_id] = {
             "user_id": self.user_id,
             "status": status,
             "server_seq": seq,
             "error": _encode(error).decode() if error else "",
+            "fields": _encode(fields).decode(),
+            "original_hlcs": _encode(originals).decode() if originals else "",
         }
-        if status == "rejected":
-            fields = {k: {"v": w.v, "hlc": w.hlc} for k, w in change.fields.items()}
         self.history.append(
             {
                 "change_id": change.change_id,

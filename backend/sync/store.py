@@ -101,7 +101,7 @@ async def load_changes(
         return {}
     rows = await fetch(
         engine,
-        "SELECT change_id, user_id, status, server_seq, error FROM change"
+        "SELECT change_id, user_id, status, server_seq, error, fields, original_hlcs FROM change"
         f" WHERE change_id IN ({', '.join(['{}'] * len(change_ids))})",
         *change_ids,
     )

@@ -48,6 +48,7 @@ export function applyResponse(db, sent, body, nowMs) {
     const deadSeqs = new Set(dead.map((d) => d.entry.seq));
     for (const seq of remove) if (!deadSeqs.has(seq)) s.outbox.delete(seq);
     toDeadLetter(s, dead, nowMs);
+    await keepServerHlcs(s, sent, body.results ?? []);
     const conflicts = [];
     for (const pulled of body.records ?? []) {
       const pending = await getAll(s.outbox.index('by_record'), IDBKeyRange.only(pulled.id));
@@ -63,6 +64,30 @@ export function applyResponse(db, sent, body, nowMs) {
     if (hlc && body.server_hlc) s.meta.put(recv(hlc, parseHlc(body.server_hlc), nowMs), 'hlc');
     return { removed: remove.length, kept: keep.length, dead: dead.length, conflicts };
   });
+}
+
+/**
+ * Where the server replaced an HLC (this device's clock was over 5 minutes ahead), keep the
+ * server's: a later snapshot re-push must not resend the far-future original, which would be
+ * clamped again against an older (restored) server clock and could lose to an older edit.
+ */
+async function keepServerHlcs(s, sent, results) {
+  const byChange = new Map(sent.map((entry) => [entry.change_id, entry]));
+  for (const result of results) {
+    const entry = result.hlcs && byChange.get(result.change_id);
+    if (!entry) continue;
+    const record = await req(s.records.get(entry.record_id));
+    if (!record) continue;
+    let changed = false;
+    for (const [name, hlc] of Object.entries(result.hlcs)) {
+      const mine = record.fields[name];
+      if (mine && mine.hlc === entry.fields[name]?.hlc) {
+        record.fields[name] = { ...mine, hlc };
+        changed = true;
+      }
+    }
+    if (changed) s.records.put(record);
+  }
 }
 
 /**

@@ -147,13 +147,19 @@ async def test_clock_far_ahead_is_clamped_and_reported(client: httpx.AsyncClient
     await signup(client)
     rid = str(uuid.uuid4())
     future = hlc_at(int(4e12))  # year 2096
-    body = await sync(client, [change(rid, {"at": AT, "mood": 5}, hlc=future)])
+    first_change = change(rid, {"at": AT, "mood": 5}, hlc=future)
+    body = await sync(client, [first_change])
     assert body["results"][0]["status"] == "applied"
     stored = body["records"][0]["fields"]["mood"]["hlc"]
     assert stored < future
     assert body["clock_skew_ms"] > 60_000
     history = (await client.get(f"/api/v1/records/{rid}/history")).json()
     assert history[0]["original_hlcs"]["mood"] == future
+    # The device is told the HLC it must keep, now and when it re-sends the same change.
+    assert body["results"][0]["hlcs"]["mood"] == stored
+    resent = await sync(client, [first_change])
+    assert resent["results"][0]["status"] == "duplicate"
+    assert resent["results"][0]["hlcs"]["mood"] == stored
     # A later honest edit from the same device still wins over the clamped value.
     later = await sync(client, [change(rid, {"mood": 6})])
     assert later["records"][-1]["fields"]["mood"]["v"] == 6

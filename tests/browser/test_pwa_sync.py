@@ -444,3 +444,40 @@ def test_every_quick_log_and_the_singletons_are_accepted_by_the_server(
     expect(b.get_by_role("region", name="My safety plan")).to_contain_text("Walk the dog")
     b.get_by_role("link", name="Today").click()
     expect(b.locator("#entries")).to_contain_text("Side effect: tremor (moderate)")
+
+
+FAST_CLOCK = """(() => {
+  const realNow = Date.now.bind(Date);
+  Date.now = () => realNow() + 24 * 3600 * 1000;  // this device's clock is a day fast
+})();"""
+
+
+def test_a_fast_clock_keeps_the_hlc_the_server_chose(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    context = new_context()
+    context.add_init_script(FAST_CLOCK)
+    page = open_app(context, server_url)
+    tap_mood(page, 4)
+    finish_checkin(page)
+    [local_before] = store(page, "records")
+
+    def without_records(route: Route) -> None:
+        # As if the record fell on a later pull page that never arrived (a restore came
+        # first): only the push result can tell the device the HLC the server kept.
+        response = route.fetch()
+        body = response.json()
+        body["records"], body["has_more"] = [], False
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/v1/sync", without_records)
+    sign_up(page, new_username())
+    sync_now(page)
+    expect_all_synced(page)
+    [local] = store(page, "records")
+    exported = page.evaluate("fetch('/api/v1/account/export').then((r) => r.json())")
+    [server] = exported["records"]
+    # The server replaced the far-future HLC; the device now holds the server's, so a
+    # re-push after a restore would not resend the future one.
+    assert server["fields"]["mood"]["hlc"] < local_before["fields"]["mood"]["hlc"]
+    assert local["fields"]["mood"]["hlc"] == server["fields"]["mood"]["hlc"]
