@@ -10,6 +10,8 @@ from typing import NamedTuple
 
 MAX_COUNTER = 0xFFFF
 MAX_SKEW_MS = 5 * 60 * 1000
+# Node of HLCs the server makes itself (clamped device clocks, conflict flags).
+SERVER_NODE = "0000000000000000"
 # The text form has a 4-digit year, so the clock lives between 1970 and the end of 9999.
 MIN_MILLIS = 0
 MAX_MILLIS = 253_402_300_799_999

@@ -46,7 +46,7 @@ from backend.sync.store import (
 
 MIN_CLIENT_SCHEMA = 1
 MAX_RECORD_BYTES = 64 * 1024
-SERVER_NODE = "0000000000000000"
+
 _wire_fields = msgspec.json.Decoder(dict[str, WireField])
 _encode = msgspec.json.Encoder().encode
 
@@ -261,7 +261,7 @@ def record_size(fields: dict[str, StoredField]) -> int:
 def _state_hlc(state: SyncStateRow, now_ms: int) -> hlclib.Hlc:
     if state.server_hlc:
         return hlclib.parse_hlc(state.server_hlc)
-    return hlclib.Hlc(now_ms, 0, SERVER_NODE)
+    return hlclib.Hlc(now_ms, 0, hlclib.SERVER_NODE)
 
 
 class _BatchMerger:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from piccolo.engine.base import Engine
 
 from backend.db import execute, fetch, flatten, is_sqlite, placeholders
+from backend.sync.hlc import MAX_SKEW_MS, SERVER_NODE, Hlc, format_hlc
 from backend.sync.merge import StoredField, is_deleted
 
 _encode = msgspec.json.Encoder().encode
@@ -228,21 +229,34 @@ async def pull_page(
     ], has_more
 
 
-async def rotate_epochs(engine: Engine[Any], user_id: uuid.UUID | None) -> int:
+async def rotate_epochs(
+    engine: Engine[Any], user_id: uuid.UUID | None, now: datetime | None = None
+) -> int:
     """New epoch for one person (or everyone): each device then re-sends and re-pulls all.
 
     Run after restoring a backup, when the server may have forgotten changes that devices
-    already saw acknowledged.
+    already saw acknowledged. The restored server clock may also be behind HLCs the server
+    issued after the backup (it follows devices up to 5 minutes ahead of real time), so it
+    jumps past anything it can have issued: otherwise it could hand out the same HLCs again
+    to different writes, and a re-sent change could lose to one it had beaten.
     """
+    moment = now or datetime.now(UTC)
+    floor = format_hlc(Hlc(int(moment.timestamp() * 1000) + MAX_SKEW_MS + 1, 0, SERVER_NODE))
     if user_id is None:
-        ids = [row["user_id"] for row in await fetch(engine, "SELECT user_id FROM sync_state")]
+        rows = await fetch(engine, "SELECT user_id, server_hlc FROM sync_state")
     else:
-        ids = [user_id]
-    for uid in ids:
-        await execute(
-            engine, "UPDATE sync_state SET epoch = {} WHERE user_id = {}", uuid.uuid4(), uid
+        rows = await fetch(
+            engine, "SELECT user_id, server_hlc FROM sync_state WHERE user_id = {}", user_id
         )
-    return len(ids)
+    for row in rows:
+        await execute(
+            engine,
+            "UPDATE sync_state SET epoch = {}, server_hlc = {} WHERE user_id = {}",
+            uuid.uuid4(),
+            max(row["server_hlc"] or "", floor),
+            row["user_id"],
+        )
+    return len(rows)
 
 
 __all__ = ["PulledRow", "RecordRow", "SyncStateRow"]

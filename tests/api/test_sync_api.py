@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -260,3 +261,34 @@ async def test_a_record_cannot_grow_past_64_kib(client: httpx.AsyncClient) -> No
     assert second["results"][0]["error"]["code"] == "record-too-large"
     pulled = await sync(client, [], cursor=0)
     assert "extra_a" not in pulled["records"][0]["fields"]  # nothing half-applied
+
+
+async def test_after_a_restore_the_server_never_reissues_an_hlc(
+    app: Litestar, client: httpx.AsyncClient
+) -> None:
+    from backend.db import execute, fetch
+    from backend.sync.store import rotate_epochs
+
+    await signup(client)
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    backup = await fetch(app.state.engine, "SELECT server_hlc FROM sync_state")
+    # A phone 4 minutes fast (within the limit) pulls the server clock ahead of real time,
+    # then a phone a day fast gets a server-made HLC from that clock.
+    await sync(
+        client, [change(str(uuid.uuid4()), {"at": AT, "mood": 3}, hlc=hlc_at(now_ms + 4 * 60_000))]
+    )
+    far = await sync(
+        client, [change(str(uuid.uuid4()), {"at": AT, "mood": 4}, hlc=hlc_at(now_ms + 86_400_000))]
+    )
+    issued = far["results"][0]["hlcs"]["mood"]
+    # Restore the older clock, as a database restore would, then rotate as deploy/ says.
+    await execute(
+        app.state.engine,
+        "UPDATE sync_state SET server_hlc = {}",
+        backup[0]["server_hlc"] if backup else "",
+    )
+    await rotate_epochs(app.state.engine, None)
+    again = await sync(
+        client, [change(str(uuid.uuid4()), {"at": AT, "mood": 5}, hlc=hlc_at(now_ms + 86_400_000))]
+    )
+    assert again["results"][0]["hlcs"]["mood"] > issued
