@@ -28,6 +28,7 @@ class TendSQLiteEngine(SQLiteEngine):
 
     async def get_connection(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
+        # aiosqlite types row_factory as a Row class; Piccolo's dict_factory returns dicts.
         connection.row_factory = dict_factory  # type: ignore[assignment]
         await connection.executescript(
             f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS};"
@@ -46,7 +47,7 @@ class TendSQLiteEngine(SQLiteEngine):
         connection = await self.get_connection()
         try:
             async with connection.execute(query, args or []) as cursor:
-                rows: list[dict[str, Any]] = list(await cursor.fetchall())  # type: ignore[arg-type]
+                rows: list[dict[str, Any]] = list(await cursor.fetchall())  # type: ignore[arg-type]  # dict rows
                 await connection.commit()
                 return rows
         finally:
@@ -62,7 +63,7 @@ class TendSQLiteEngine(SQLiteEngine):
     ) -> list[dict[str, Any]]:
         # Piccolo re-sends PRAGMA foreign_keys before every query; ours are set at connect.
         async with connection.execute(query, args or []) as cursor:
-            return list(await cursor.fetchall())  # type: ignore[arg-type]
+            return list(await cursor.fetchall())  # type: ignore[arg-type]  # dict rows
 
 
 def make_engine(database_url: str) -> Engine[Any]:

@@ -26,6 +26,7 @@ async def health(request: Request[Any, Any, Any]) -> Response[Health]:
         unreachable = problem(
             503, "database-unreachable", "Database unreachable", "The database did not answer."
         )
+        # A problem+json body instead of Health: the one error shape, on purpose.
         return unreachable  # type: ignore[return-value]
     if pending:
         return Response(Health("degraded", "ok", "pending"), status_code=503)
