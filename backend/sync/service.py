@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from backend.sync.store import (
     save_state,
     upsert_records,
 )
+
+log = logging.getLogger("tend.sync")
 
 MIN_CLIENT_SCHEMA = 1
 MAX_RECORD_BYTES = 64 * 1024
@@ -180,8 +183,30 @@ class SyncService:
                 AppliedRecord(r.record_id, r.kind, r.fields, is_deleted(r.fields)) for r in dirty
             ]
             for listener in self.listeners:
-                await listener(user_id, applied, now)
+                await self._notify(listener, user_id, applied, now)
         return PushOutcome(results, merger.state, merger.max_incoming_ms, applied)
+
+    async def _notify(
+        self,
+        listener: RecordListener,
+        user_id: uuid.UUID,
+        applied: Sequence[AppliedRecord],
+        now: datetime,
+    ) -> None:
+        """Run a listener in a savepoint: its failure is logged, never fails the push.
+
+        A person's entries must sync even if deriving reminders from them breaks.
+        """
+        transaction = self.engine.current_transaction.get()
+        assert transaction is not None, "listeners run inside the push transaction"
+        savepoint = await transaction.savepoint()
+        try:
+            await listener(user_id, applied, now)
+        except Exception:
+            log.exception("record listener %r failed; the push still commits", listener)
+            await savepoint.rollback_to()
+        else:
+            await savepoint.release()
 
     async def current_state(self, user_id: uuid.UUID) -> SyncStateRow:
         """The person's sync state; a pull-only read needs no lock (a committed snapshot)."""

@@ -292,3 +292,22 @@ async def test_after_a_restore_the_server_never_reissues_an_hlc(
         client, [change(str(uuid.uuid4()), {"at": AT, "mood": 5}, hlc=hlc_at(now_ms + 86_400_000))]
     )
     assert again["results"][0]["hlcs"]["mood"] > issued
+
+
+async def test_a_failing_listener_never_blocks_a_push(
+    app: Litestar, client: httpx.AsyncClient
+) -> None:
+    from backend.db import fetch
+
+    async def broken(*_: object) -> None:
+        from backend.db import execute
+
+        await execute(app.state.engine, "DELETE FROM record")  # undone by the savepoint
+        raise RuntimeError("reminder planning blew up")
+
+    app.state.sync.listeners.insert(0, broken)
+    await signup(client)
+    body = await push_checkin(client, 6)
+    assert body["records"][0]["fields"]["mood"]["v"] == 6
+    rows = await fetch(app.state.engine, "SELECT COUNT(*) AS n FROM record")
+    assert int(rows[0]["n"]) == 1
