@@ -27,6 +27,7 @@ def _without_none(annotation: Any) -> Any:
     if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
         return annotation
     rest = tuple(arg for arg in typing.get_args(annotation) if arg is not type(None))
+    # `X | Y` cannot be built from a runtime tuple of types; Union[...] can.
     return rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
 
 

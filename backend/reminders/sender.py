@@ -229,7 +229,10 @@ class ReminderSender:
         skipped: list[int] = []
         for c in claimed:
             ctx = self._context(c, batch)
-            if self._already_done(c, ctx.routine_kind, batch):
+            # Already logged, or no device to remind: nothing to send, and no follow-up.
+            if self._already_done(c, ctx.routine_kind, batch) or not batch.subscriptions.get(
+                c.user_id
+            ):
                 skipped.append(c.id)
                 continue
             body = encode_payload(build_payload(ctx))

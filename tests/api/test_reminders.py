@@ -311,3 +311,21 @@ async def test_snooze_and_test_endpoints(
     assert abs(rows[0]["due_at"] - (datetime.now(UTC) + timedelta(minutes=15))) < timedelta(
         seconds=30
     )
+
+
+async def test_a_person_with_no_device_set_up_is_not_counted_as_reminded(
+    app: Litestar, client: httpx.AsyncClient
+) -> None:
+    await signup(client)
+    routine = await add_routine(client)
+    due, _ = await due_of(app, routine)
+    stats = await sender_of(app).tick(due)
+    assert (stats.sent, stats.skipped) == (0, 1)
+    rows = await fetch(
+        app.state.engine, "SELECT state FROM reminder WHERE purpose = 'main' AND due_at = {}", due
+    )
+    assert [r["state"] for r in rows] == ["skipped"]
+    follow_ups = await fetch(
+        app.state.engine, "SELECT COUNT(*) AS n FROM reminder WHERE purpose = 'follow_up'"
+    )
+    assert int(follow_ups[0]["n"]) == 0

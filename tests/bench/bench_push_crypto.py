@@ -162,13 +162,8 @@ def main() -> None:
             ("httpx", bench_httpx),
             # httpcore's pool slows down with many connections; fewer, busier ones help.
             ("httpx pool=10", functools.partial(bench_httpx, pool_size=10)),
+            ("aiohttp", bench_aiohttp),
         ]
-        try:
-            import aiohttp  # noqa: F401
-
-            clients.append(("aiohttp", bench_aiohttp))
-        except ImportError:
-            print("aiohttp not installed: httpx only")
         expected = 0
         for concurrency in CONCURRENCY_LEVELS:
             for name, bench in clients * 2:  # the second pass of each client is warmed up

@@ -212,7 +212,7 @@ def _profile(names: list[str]) -> None:
         )
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
-            stats.stream = out  # type: ignore[attr-defined]
+            stats.stream = out  # type: ignore[attr-defined]  # pstats' stubs omit .stream
             stats.sort_stats(order).print_stats(30)
             print(f"== {name}: top 30 by {order} ==\n{out.getvalue()}")
     bench_sync.PROFILER, bench_sync.SERVER_PROFILE = None, ""
