@@ -10,7 +10,7 @@ import { syncWithLock } from './js/sync.js';
 import { localIso } from './js/time.js';
 
 // Content hash of the shell; a new value makes a new cache and the "Update available" prompt.
-export const VERSION = 'b2afe79c9559';
+export const VERSION = '99f182b5ee0f';
 const PREFIX = 'tend-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 const SHELL = new Set(PRECACHE);

@@ -122,9 +122,10 @@ async function showIosNotice(db) {
   if (account || seen) return;
   banner('ios', [
     h('p', { text: IOS_7_DAYS }),
-    h('button', { type: 'button', class: 'small', text: 'Got it', on: { click: () => {
+    h('button', { type: 'button', class: 'small', text: 'Got it', on: { click: async () => {
+      // Hide only once "seen" is stored: a reload straight after the tap must not bring it back.
+      await setMeta(db, 'ios_notice_seen', true).catch(() => {});
       banner('ios', null);
-      setMeta(db, 'ios_notice_seen', true);
     } } }),
   ]);
 }
