@@ -10,7 +10,7 @@ import { syncWithLock } from './js/sync.js';
 import { localIso } from './js/time.js';
 
 // Content hash of the shell; a new value makes a new cache and the "Update available" prompt.
-export const VERSION = '99f182b5ee0f';
+export const VERSION = 'f70bde59662e';
 const PREFIX = 'tend-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 const SHELL = new Set(PRECACHE);

@@ -23,8 +23,13 @@ async function boot() {
   const sync = { syncing: false, problem: null };
   let persistAsked = false;
 
+  // Readings can finish out of order (a sync's reading started before a new write): only
+  // the newest one is shown, so the line never says "All synced" over an unsent entry.
+  let statusReading = 0;
   async function updateStatus() {
+    const reading = ++statusReading;
     const [{ account }, pending] = await Promise.all([readAccount(db), countOutbox(db)]);
+    if (reading !== statusReading) return { account, pending };
     const problem = account?.needs_signin ? 'signin' : sync.problem;
     const { text, tone } = describeStatus({
       signedIn: Boolean(account), online: navigator.onLine, pending, syncing: sync.syncing, problem,
@@ -58,9 +63,10 @@ async function boot() {
     db,
     async write(args) {
       const result = await writeRecord(db, args);
-      if (result.changeId) ctx.afterWrite();
+      if (result.changeId) await ctx.afterWrite();
       return result;
     },
+    /** After any local write: sync soon, tell other tabs, redraw the screen and the status line. */
     afterWrite() {
       // Ask the browser to keep the data once there is data worth keeping.
       if (!persistAsked) {
@@ -69,7 +75,8 @@ async function boot() {
       }
       scheduler.soon();
       channel?.postMessage({ type: 'data' });
-      updateStatus();
+      view.refresh?.();
+      return updateStatus();
     },
     syncNow: () => scheduler.runNow(),
   };
@@ -100,9 +107,11 @@ async function boot() {
   await finishLogout(db).catch(() => {});
   scheduler.start();
   registerWorker();
-  showIosNotice(db);
   // Subscriptions re-post on every start, so the server never silently loses this device.
   if (account && !account.needs_signin) refreshSubscription(db).catch(() => {});
+  await showIosNotice(db).catch(() => {});
+  // Start-up is over (the notices have shown or decided not to): tests wait for this mark.
+  document.documentElement.dataset.started = '';
 }
 
 function showClockBanner(skewMs) {

@@ -102,22 +102,35 @@ export async function turnOnReminders(db, { signedIn }) {
   return { ok: status === 201, step: 'post', status };
 }
 
+// Re-posts and deletes of the subscription run one after another: a re-post still in flight
+// must not reach the server after "Turn off reminders" and bring the subscription back.
+let subscriptionWork = Promise.resolve();
+function inOrder(task) {
+  const result = subscriptionWork.then(task, task);
+  subscriptionWork = result.catch(() => {});
+  return result;
+}
+
 /** Every app start (signed in): re-post the subscription, so the server never loses this device. */
-export async function refreshSubscription(db) {
-  if (permissionState() !== 'granted') return null;
-  const sub = await readSubscription();
-  return sub ? postSubscription(db, sub) : null;
+export function refreshSubscription(db) {
+  return inOrder(async () => {
+    if (permissionState() !== 'granted') return null;
+    const sub = await readSubscription();
+    return sub ? postSubscription(db, sub) : null;
+  });
 }
 
 /**
  * Stop reminders on this device. If the server cannot be told now, the push service answers
  * 410 for the dropped subscription and the server deletes it then.
  */
-export async function turnOffReminders() {
-  const sub = await readSubscription();
-  if (!sub) return;
-  await api('/push/subscriptions', { method: 'DELETE', body: { endpoint: sub.endpoint } });
-  await sub.unsubscribe();
+export function turnOffReminders() {
+  return inOrder(async () => {
+    const sub = await readSubscription();
+    if (!sub) return;
+    await api('/push/subscriptions', { method: 'DELETE', body: { endpoint: sub.endpoint } });
+    await sub.unsubscribe();
+  });
 }
 
 export const sendTestReminder = () => api('/push/test', { method: 'POST' });

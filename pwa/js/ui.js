@@ -33,6 +33,31 @@ let snackTimer = null;
  * Show a short message at the bottom; with an action (e.g. Undo) it stays long enough to
  * reach with a screen reader or a keyboard (10 s), and the action button gets no focus theft.
  */
+/** What the person reads when the device refuses a write (storage full, private mode). */
+export const SAVE_FAILED = 'Could not save on this device. What you entered is still here; please try again.';
+
+/**
+ * A form's save: one at a time, so a double tap logs the entry once; a failed write keeps the
+ * form open and says so in `messageEl`. Resolves true once saved.
+ */
+export function saveGuard(messageEl) {
+  let busy = false;
+  return async (write) => {
+    if (busy) return false;
+    busy = true;
+    try {
+      await write();
+      return true;
+    } catch (err) {
+      console.error(err);
+      messageEl.textContent = SAVE_FAILED;
+      return false;
+    } finally {
+      busy = false;
+    }
+  };
+}
+
 export function snack(message, action = null) {
   const bar = document.getElementById('snackbar');
   if (!bar) return;

@@ -38,6 +38,11 @@ def open_app(context: BrowserContext, url: str, path: str = "/") -> Page:
     return page
 
 
+def wait_started(page: Page) -> None:
+    """Wait until the app has finished starting, notices included (main.js marks it)."""
+    page.locator("html[data-started]").wait_for(state="attached")
+
+
 def wait_until(page: Page, expression: str, timeout_s: float = 10.0) -> None:
     """Poll a JS expression (wait_for_function would need eval, which the CSP forbids)."""
     deadline = time.monotonic() + timeout_s

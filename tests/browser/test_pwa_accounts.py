@@ -19,6 +19,7 @@ from tests.browser.pwa_support import (
     store,
     sync_now,
     tap_mood,
+    wait_started,
 )
 
 
@@ -160,12 +161,12 @@ def test_iphone_safari_outside_the_home_screen_is_told_about_the_7_day_limit(
     banner.get_by_role("button", name="Got it").click()
     expect(banner).not_to_contain_text("7 days")
     page.reload()
-    page.get_by_role("heading", level=1).wait_for()
+    wait_started(page)
     expect(page.locator("#banners")).not_to_contain_text("7 days")
     page.get_by_role("link", name="Sync").click()
     expect(page.get_by_role("region", name="On this device")).to_contain_text("7 days")
 
     android = open_app(new_context(), server_url)
     expect(android.get_by_role("heading", name="Today", level=1)).to_be_visible()
-    android.wait_for_timeout(300)
+    wait_started(android)
     expect(android.locator("#banners")).not_to_contain_text("7 days")

@@ -493,14 +493,14 @@ def test_discreet_mode_and_quiet_hours_are_saved_in_the_profile(
     page.get_by_label("Quiet hours end").fill("07:00")
     expect(page.get_by_text("Saved", exact=True)).to_be_visible()
     discreet.uncheck()
-    expect_all_synced(page)
-    [profile] = [values(r) for r in export(page) if r["kind"] == "profile"]
-    assert profile == {
+    expected = {
         "quiet_start": "22:00",
         "quiet_end": "07:00",
         "tz": ZONE,
         "discreet_notifications": False,
     }
+    # The app syncs by itself soon after the change; the server's copy is what counts.
+    eventually(lambda: [values(r) for r in export(page) if r["kind"] == "profile"] == [expected])
     # Discreet off: the worker may name the routine and the medication from this device.
     deliver_push(page, live_server.url, json.dumps(reminder_payload(ids)))
     [shown] = page.evaluate(NOTIFICATIONS)

@@ -42,6 +42,27 @@ def test_one_tap_saves_a_checkin_with_its_outbox_change_and_clock(
     expect(page.locator("#entries")).to_contain_text("Mood 6")
 
 
+def test_done_straight_after_typing_a_note_keeps_two_checkins_apart(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = open_app(new_context(), server_url)
+    for rounds in range(1, 4):
+        tap_mood(page, 5)
+        # "Done" while the note's save is still being written: the next mood is a new
+        # check-in, and the note stays on the one it was typed into.
+        page.get_by_label("Note (optional)").fill("the first one")
+        finish_checkin(page)
+        tap_mood(page, 7)
+        finish_checkin(page)
+        expect(page.get_by_text("Check-in saved")).to_be_visible()
+
+        entries = [{k: f["v"] for k, f in r["fields"].items()} for r in store(page, "records")]
+        assert sorted((e["mood"], e.get("note")) for e in entries) == sorted(
+            [(5, "the first one"), (7, None)] * rounds
+        )
+        assert all(e.get("at") for e in entries)
+
+
 def test_details_edit_the_same_checkin_and_send_only_what_changed(
     server_url: str, new_context: Callable[..., BrowserContext]
 ) -> None:
@@ -106,8 +127,8 @@ def test_quick_logs_save_records_of_the_right_kind(
     dialog.get_by_label("Dose (optional)").fill("100")
     dialog.get_by_label("Unit (optional)").fill("mg")
     dialog.get_by_role("button", name="Save").click()
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_contain_text("Dose")
+    dialog = page.get_by_role("dialog", name="Dose", exact=True)
+    expect(dialog.get_by_label("Amount (optional)")).to_have_value("100")
     dialog.get_by_role("button", name="Save").click()
     expect(page.locator("#entries")).to_contain_text("Dose taken: Sertraline 100 mg")
 
@@ -145,3 +166,15 @@ def test_each_mood_tap_is_saved_as_its_own_checkin(
         finish_checkin(page)
     saved = sorted(r["fields"]["mood"]["v"] for r in store(page, "records"))
     assert saved == sorted(moods)
+
+
+def test_a_double_tap_on_save_logs_the_entry_once(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = open_app(new_context(), server_url)
+    page.get_by_role("button", name="Meal").click()
+    dialog = page.get_by_role("dialog", name="Meal")
+    dialog.get_by_role("button", name="Save").dblclick()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#entries li")).to_have_count(1)
+    assert [r["fields"]["kind"]["v"] for r in store(page, "records")] == ["meal"]

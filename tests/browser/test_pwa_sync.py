@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -92,10 +93,12 @@ def test_offline_edits_on_two_devices_merge_field_by_field(
     dialog = edit_first_entry(a)
     dialog.get_by_role("group", name="Mood", exact=True).get_by_role("radio", name="3").check()
     dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
     expect(a.locator("#sync-status")).to_contain_text("Offline — saved on this device")
     dialog = edit_first_entry(b)
     dialog.get_by_label("Note (optional)").fill("written on the tablet")
     dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
 
     a.context.set_offline(False)
     b.context.set_offline(False)
@@ -129,6 +132,7 @@ def test_same_field_edited_on_two_devices_converges_and_is_flagged(
         dialog = edit_first_entry(page)
         dialog.get_by_role("group", name="Mood", exact=True).get_by_role("radio", name=mood).check()
         dialog.get_by_role("button", name="Save").click()
+        expect(dialog).to_be_hidden()
     a.context.set_offline(False)
     b.context.set_offline(False)
     for page in (a, b, a):
@@ -310,14 +314,6 @@ def test_epoch_rotation_makes_the_device_resend_everything_and_pull_from_zero(
     finish_checkin(page)
     sync_now(page)
     epoch = store(page, "meta")["epoch"]
-    env = {**os.environ, "TEND_DATABASE_URL": live_server.settings.database_url}
-    subprocess.run(
-        [sys.executable, "-m", "backend", "rotate-epoch", "--user", username],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-
     bodies: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
 
@@ -327,16 +323,26 @@ def test_epoch_rotation_makes_the_device_resend_everything_and_pull_from_zero(
         answers.append(response.json())
         route.fulfill(response=response)
 
+    # Watched from before the rotation: a sync the app starts by itself may be the one that
+    # meets the new epoch.
     page.route("**/api/v1/sync", watch)
+    env = {**os.environ, "TEND_DATABASE_URL": live_server.settings.database_url}
+    subprocess.run(
+        [sys.executable, "-m", "backend", "rotate-epoch", "--user", username],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     sync_now(page)
-    assert bodies[0]["epoch"] == epoch
-    assert bodies[0]["cursor"] > 0
-    assert answers[0]["reset"]["reason"] == "epoch_mismatch"
+    first = next(i for i, answer in enumerate(answers) if "reset" in answer)
+    assert bodies[first]["epoch"] == epoch
+    assert bodies[first]["cursor"] > 0
+    assert answers[first]["reset"]["reason"] == "epoch_mismatch"
     # The pull restarted from zero: every record came back, then everything was re-sent.
-    assert {r["id"] for r in answers[0]["records"]} == set(values(page))
-    resent = {c["record_id"] for c in bodies[1]["changes"]}
+    assert {r["id"] for r in answers[first]["records"]} == set(values(page))
+    resent = {c["record_id"] for c in bodies[first + 1]["changes"]}
     assert resent == set(values(page))
-    assert all(c["fields"]["mood"] for c in bodies[1]["changes"] if c["kind"] == "checkin")
+    assert all(c["fields"]["mood"] for c in bodies[first + 1]["changes"] if c["kind"] == "checkin")
     meta = store(page, "meta")
     assert meta["epoch"] != epoch
     assert store(page, "outbox") == []
@@ -369,7 +375,9 @@ def test_background_sync_in_the_service_worker_uploads_the_outbox(
         lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
     )
     cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(200)
+    deadline = time.monotonic() + 5
+    while not registrations and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     assert registrations
     cdp.send(
         "ServiceWorker.dispatchSyncEvent",
@@ -407,7 +415,7 @@ def test_every_quick_log_and_the_singletons_are_accepted_by_the_server(
     dialog.get_by_label("Name").fill("Lithium")
     dialog.get_by_label("What is it for? (optional)").select_option("mood_stabilizer")
     dialog.get_by_role("button", name="Save").click()
-    page.get_by_role("dialog").get_by_role("button", name="Save").click()
+    page.get_by_role("dialog", name="Dose", exact=True).get_by_role("button", name="Save").click()
     page.get_by_role("button", name="Sleep last night").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Went to bed (optional)").fill("23:30")

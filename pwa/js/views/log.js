@@ -2,8 +2,8 @@
 
 import { renderFields } from '../forms.js';
 import { formSpec, toAnswers, toValues } from '../kinds.js';
-import { deleteRecord, listKind, undeleteRecord, valuesOf, writeRecord } from '../store.js';
-import { h, openDialog, snack } from '../ui.js';
+import { deleteRecord, listKind, undeleteRecord, valuesOf } from '../store.js';
+import { h, openDialog, saveGuard, snack } from '../ui.js';
 
 /** The person's medications as {id, name, dose, unit}, by name. */
 export async function medications(db) {
@@ -50,6 +50,7 @@ export async function openForm(ctx, form, record = null, preset = {}) {
   let saved = null;
   await openDialog(record ? `Edit: ${spec.title.toLowerCase()}` : spec.title, (close) => {
     const error = h('p', { class: 'error', role: 'alert' });
+    const guard = saveGuard(error);
     const onSubmit = async (e) => {
       e.preventDefault();
       const problem = fields.check();
@@ -59,9 +60,10 @@ export async function openForm(ctx, form, record = null, preset = {}) {
         return;
       }
       const values = toValues(form, fields.read());
-      const { record: rec } = await writeRecord(ctx.db, { id: record?.id, kind: spec.kind, values });
-      saved = rec;
-      ctx.afterWrite();
+      const ok = await guard(async () => {
+        ({ record: saved } = await ctx.write({ id: record?.id, kind: spec.kind, values }));
+      });
+      if (!ok) return;
       close();
       snack('Saved');
     };

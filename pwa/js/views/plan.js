@@ -1,7 +1,7 @@
 // Write or edit the safety plan (a synced singleton record), in the person's own words.
 
 import { SAFETY_PLAN_ID, getRecord, valuesOf } from '../store.js';
-import { h, newId, snack } from '../ui.js';
+import { h, newId, saveGuard, snack } from '../ui.js';
 import { PLAN_SECTIONS } from './help.js';
 
 export async function render(root, ctx) {
@@ -13,11 +13,12 @@ export async function render(root, ctx) {
     return h('div', { class: 'field' }, h('label', { for: id, text: label }), inputs[key]);
   });
   const status = h('p', { role: 'status', class: 'saved' });
+  const guard = saveGuard(status);
   const onSubmit = async (e) => {
     e.preventDefault();
     const next = {};
     for (const [key] of PLAN_SECTIONS) next[key] = inputs[key].value.trim() || null;
-    await ctx.write({ id: SAFETY_PLAN_ID, kind: 'safety_plan', values: next });
+    if (!await guard(() => ctx.write({ id: SAFETY_PLAN_ID, kind: 'safety_plan', values: next }))) return;
     status.textContent = 'Saved';
     snack('Safety plan saved');
     location.hash = '#/help';

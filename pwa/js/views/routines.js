@@ -7,7 +7,7 @@ import { iosNotInstalled } from '../platform.js';
 import * as push from '../push.js';
 import { readAccount } from '../session.js';
 import { PROFILE_ID, getRecord, listKind, valuesOf } from '../store.js';
-import { h, newId, openDialog, snack } from '../ui.js';
+import { h, newId, openDialog, saveGuard, snack } from '../ui.js';
 import { deleteWithUndo, medications, openForm } from './log.js';
 
 const KINDS = [['medication', 'Medication'], ['sleep', 'Sleep'], ['movement', 'Movement'], ['checkin', 'Check-in']];
@@ -145,6 +145,7 @@ async function openRoutine(ctx, record = null, draft = null) {
         close();
       } } }));
     }
+    const guard = saveGuard(error);
     const form = h('form', { novalidate: true, on: { submit: async (e) => {
       e.preventDefault();
       const result = routineValues(read());
@@ -153,7 +154,7 @@ async function openRoutine(ctx, record = null, draft = null) {
         field(result.error.field)?.focus();
         return;
       }
-      await ctx.write({ id: record?.id, kind: 'routine', values: result.values });
+      if (!await guard(() => ctx.write({ id: record?.id, kind: 'routine', values: result.values }))) return;
       close();
       snack('Routine saved');
     } } }, top.el, h('p', { class: 'hint', text: 'The name shows on the lock screen only if discreet reminders are off.' }),

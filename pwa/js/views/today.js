@@ -18,10 +18,11 @@ const QUICK = [
 ];
 
 export function render(root, ctx) {
-  let checkinId = null;
-  // Writes from fast taps run one after another, so the second tap edits the record the
-  // first one created instead of creating another.
-  let queue = Promise.resolve();
+  // One check-in at a time: its id, the time of its first tap, and its writes, which run one
+  // after another so the second tap edits the record the first one created. "Done" starts a
+  // new check-in; saves still queued finish on the old one, never on the new.
+  const newCheckin = () => ({ id: null, at: null, queue: Promise.resolve() });
+  let checkin = newCheckin();
   const savedLine = h('p', { class: 'saved', id: 'mood-saved', role: 'status' });
   const moodRow = h('div', { class: 'mood-row', role: 'group', 'aria-labelledby': 'mood-h', 'aria-describedby': 'mood-hint' });
   const details = h('section', { class: 'card details', id: 'details', hidden: true, 'aria-labelledby': 'details-h' });
@@ -29,24 +30,27 @@ export function render(root, ctx) {
 
   const save = (values) => {
     const started = performance.now();
-    queue = queue.then(async () => {
-      const { record } = await ctx.write({ id: checkinId ?? undefined, kind: 'checkin', values });
-      if (record) checkinId = record.id;
+    const c = checkin;
+    c.queue = c.queue.then(async () => {
+      // Until the first write lands, every write carries the time: if it failed, the next
+      // one still creates a whole check-in.
+      const full = c.id ? values : { at: c.at ?? localIso(), ...values };
+      const { record } = await ctx.write({ id: c.id ?? undefined, kind: 'checkin', values: full });
+      if (record) c.id = record.id;
       savedLine.textContent = `Saved at ${localClock(localIso())}`;
       savedLine.dataset.saveMs = String(Math.round(performance.now() - started));
-      refresh();
     }).catch((err) => {
       savedLine.textContent = 'Could not save on this device. Please try again.';
       console.error(err);
     });
-    return queue;
+    return c.queue;
   };
 
   const pickMood = (n) => {
     for (const b of moodRow.children) b.setAttribute('aria-pressed', String(Number(b.dataset.mood) === n));
     savedLine.textContent = 'Saving…';
-    const values = checkinId ? { mood: n } : { at: localIso(), mood: n };
-    save(values);
+    checkin.at ??= localIso();
+    save({ mood: n });
     if (details.hidden) openDetails();
   };
 
@@ -60,13 +64,15 @@ export function render(root, ctx) {
     details.hidden = false;
   };
 
-  const finish = () => {
-    checkinId = null;
+  const finish = async () => {
+    const done = checkin;
+    checkin = newCheckin();
     details.hidden = true;
     details.replaceChildren();
     for (const b of moodRow.children) b.setAttribute('aria-pressed', 'false');
     moodRow.firstChild.focus();
-    snack('Check-in saved');
+    await done.queue;
+    if (done.id) snack('Check-in saved');
   };
 
   for (let n = 0; n <= 10; n++) {
@@ -81,7 +87,7 @@ export function render(root, ctx) {
     const [from, to] = dayBounds(today);
     const [records, meds] = await Promise.all([listBetween(ctx.db, from, to), medications(ctx.db)]);
     const names = new Map(meds.map((m) => [m.id, m.name]));
-    const items = records.map((r) => entryItem(ctx, r, (id) => names.get(id) ?? null, refresh));
+    const items = records.map((r) => entryItem(ctx, r, (id) => names.get(id) ?? null));
     if (items.length === 0) items.push(h('li', { class: 'empty', text: 'Nothing logged yet today.' }));
     list.replaceChildren(...items);
     if (!performance.getEntriesByName('tend:today-listed').length) performance.mark('tend:today-listed');
@@ -98,7 +104,7 @@ export function render(root, ctx) {
       h('h2', { id: 'quick-h', text: 'Log something else' }),
       h('div', { class: 'quick' }, ...QUICK.map(([form, label]) => h('button', {
         type: 'button', class: 'quick-btn', 'data-form': form, text: label,
-        on: { click: async () => { if (await openForm(ctx, form)) refresh(); } },
+        on: { click: () => openForm(ctx, form) },
       })))),
     h('section', { class: 'card', 'aria-labelledby': 'entries-h' },
       h('h2', { id: 'entries-h', text: 'Today’s entries' }), list),
@@ -107,7 +113,7 @@ export function render(root, ctx) {
   return { refresh };
 }
 
-function entryItem(ctx, record, medName, refresh) {
+function entryItem(ctx, record, medName) {
   const when = record.fields.at?.v ?? record.fields.wake_at?.v;
   const conflict = record.fields._conflict?.v === true;
   const li = h('li', { class: conflict ? 'entry conflict' : 'entry', 'data-id': record.id },
@@ -120,16 +126,15 @@ function entryItem(ctx, record, medName, refresh) {
     li.append(h('span', { class: 'flag', text: 'Changed on two devices — check this' }),
       h('button', { type: 'button', class: 'small', text: 'Keep as shown', on: { click: async () => {
         await keepConflicted(ctx.db, record.id);
-        ctx.afterWrite();
+        await ctx.afterWrite();
         snack('Saved');
-        refresh();
       } } }));
   }
   const label = summarize(record, medName);
   li.append(h('span', { class: 'entry-actions' },
     h('button', { type: 'button', class: 'small', text: 'Edit', 'aria-label': `Edit: ${label}`,
-      on: { click: async () => { if (await openForm(ctx, formOf(record), record)) refresh(); } } }),
+      on: { click: () => openForm(ctx, formOf(record), record) } }),
     h('button', { type: 'button', class: 'small', text: 'Delete', 'aria-label': `Delete: ${label}`,
-      on: { click: async () => { await deleteWithUndo(ctx, record.id); refresh(); } } })));
+      on: { click: () => deleteWithUndo(ctx, record.id) } })));
   return li;
 }
