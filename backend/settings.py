@@ -49,6 +49,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     max_body_bytes: int = 1024 * 1024
     sync_max_changes: int = 200
     sync_max_change_bytes: int = 256 * 1024
+    # A push that has waited or worked this long stops after its current change and answers;
+    # the rest get no result ("missing" in sync.md) and the device sends them again.
+    sync_push_budget_seconds: float = 10.0
 
     vapid_key_file: str = ""
     vapid_subject: str = "mailto:admin@localhost"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -162,6 +163,7 @@ class SyncService:
         raw_changes: list[dict[str, Any]],
         now: datetime,
     ) -> PushOutcome:
+        started = time.monotonic()
         decoded = [_decode_change(raw) for raw in raw_changes]
         changes = [c for c in decoded if isinstance(c, ChangeIn)]
         if not changes:
@@ -174,7 +176,7 @@ class SyncService:
             merger.records = await load_records(
                 self.engine, user_id, list({c.record_id for c in changes})
             )
-            results = [c if isinstance(c, ChangeResult) else merger.apply(c) for c in decoded]
+            results = self._apply_within_budget(merger, decoded, started)
             dirty = [merger.records[rid] for rid in merger.dirty]
             await upsert_records(self.engine, user_id, dirty)
             await insert_history(self.engine, user_id, device_id, merger.history, now)
@@ -185,6 +187,30 @@ class SyncService:
             for listener in self.listeners:
                 await self._notify(listener, user_id, applied, now)
         return PushOutcome(results, merger.state, merger.max_incoming_ms, applied)
+
+    def _apply_within_budget(
+        self, merger: _BatchMerger, decoded: list[ChangeIn | ChangeResult], started: float
+    ) -> list[ChangeResult]:
+        """Merge changes in order until the time budget is spent (a long lock wait counts).
+
+        At least one change is merged, so a device always makes progress; the ones not
+        reached get no result, which sync.md calls "missing": the device keeps and re-sends them.
+        """
+        deadline = started + self.settings.sync_push_budget_seconds
+        results: list[ChangeResult] = []
+        merged = 0
+        for change in decoded:
+            if isinstance(change, ChangeResult):
+                results.append(change)
+                continue
+            if merged and time.monotonic() > deadline:
+                log.warning(
+                    "push stopped after %d of %d changes (time budget)", merged, len(decoded)
+                )
+                break
+            results.append(merger.apply(change))
+            merged += 1
+        return results
 
     async def _notify(
         self,

@@ -9,9 +9,10 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
+from backend.app import create_app
 from backend.sync.hlc import parse_hlc
 from tests.api.sync_helpers import DEVICE, change, envelope, hlc_at, push_checkin, sync
-from tests.conftest import new_client, signup
+from tests.conftest import http_client, new_client, signup
 
 OTHER_DEVICE = "0190c3e4-7f1a-7b2c-9d3e-00000000beef"
 AT = "2026-11-27T08:05:00+01:00"
@@ -311,3 +312,28 @@ async def test_a_failing_listener_never_blocks_a_push(
     assert body["records"][0]["fields"]["mood"]["v"] == 6
     rows = await fetch(app.state.engine, "SELECT COUNT(*) AS n FROM record")
     assert int(rows[0]["n"]) == 1
+
+
+async def test_a_push_out_of_time_answers_early_and_the_rest_arrive_on_the_next_sync(
+    settings_factory: Any,
+) -> None:
+    # A zero budget: every push stops after its first change, as a push stuck behind a long
+    # lock wait would. Nothing is lost: what got no result is re-sent and applied.
+    app = create_app(settings_factory(sync_push_budget_seconds=0.0))
+    async with app.state.lifespan(app), http_client(app) as client:
+        await signup(client)
+        outbox = [change(str(uuid.uuid4()), {"at": AT, "mood": n}) for n in range(3)]
+        garbage: dict[str, Any] = {"change_id": str(uuid.uuid4()), "record_id": "nope"}
+        body = await sync(client, [*outbox, garbage])
+        assert [r["status"] for r in body["results"]] == ["applied"]
+        assert body["results"][0]["change_id"] == outbox[0]["change_id"]
+        assert len(body["records"]) == 1
+        for _ in range(2):
+            answered = {r["change_id"] for r in body["results"]}
+            outbox = [c for c in outbox if c["change_id"] not in answered]
+            body = await sync(client, outbox, cursor=body["next_cursor"])
+            assert [r["status"] for r in body["results"]] == ["applied"]
+        status = (await client.get("/api/v1/sync/status")).json()
+        everything = await sync(client, [])
+        assert sorted(r["fields"]["mood"]["v"] for r in everything["records"]) == [0, 1, 2]
+        assert status["max_seq"] == max(r["server_seq"] for r in everything["records"])
