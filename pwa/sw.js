@@ -2,15 +2,15 @@
 // /api/, waits for the person's "Reload" before updating, syncs via Background Sync, and shows
 // reminders (Web Push) and answers their buttons.
 
-import { api } from './js/api.js';
 import { openDb } from './js/db.js';
 import { PRECACHE } from './js/precache.js';
+import { SNOOZE_MINUTES, snooze } from './js/snooze.js';
 import { PROFILE_ID, getRecord, listKind, valuesOf, writeRecord } from './js/store.js';
 import { syncWithLock } from './js/sync.js';
 import { localIso } from './js/time.js';
 
 // Content hash of the shell; a new value makes a new cache and the "Update available" prompt.
-export const VERSION = 'f70bde59662e';
+export const VERSION = '86a0424d1908';
 const PREFIX = 'tend-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 const SHELL = new Set(PRECACHE);
@@ -150,13 +150,15 @@ export async function logDoseTaken(db, payload, nowMs = Date.now()) {
 }
 
 /**
- * "Snooze": the server sends the reminder again in 15 minutes. Offline this cannot work (a
- * worker cannot wake itself later and the web has no timed local notifications), so nothing
- * is kept; a medication reminder's own follow-up still comes. Resolves with the HTTP status.
+ * "Snooze": the server sends the reminder again in 15 minutes. With no network the snooze is
+ * kept and Background Sync sends it when the network is back, for what is left of the 15
+ * minutes. Resolves with the HTTP status, or 'queued'.
  */
-export async function snoozeReminder(payload, minutes = 15) {
+export async function snoozeReminder(payload, minutes = SNOOZE_MINUTES) {
   if (!payload.occurrence) return 400;
-  return (await api('/reminders/snooze', { method: 'POST', body: { occurrence: payload.occurrence, minutes } })).status;
+  const result = await snooze(await openDb(), payload.occurrence, { minutes });
+  if (result === 'queued') await self.registration.sync?.register('tend-sync').catch(() => {});
+  return result;
 }
 
 /** Sync after a write; when that fails now, Background Sync retries (the outbox keeps it). */

@@ -22,6 +22,7 @@ export const PRECACHE = [
   '/js/router.js',
   '/js/scheduler.js',
   '/js/session.js',
+  '/js/snooze.js',
   '/js/store.js',
   '/js/sync-rules.js',
   '/js/sync.js',

@@ -6,6 +6,7 @@ import { getAll, req, run } from './db.js';
 import { parseHlc, recv } from './hlc.js';
 import { lwwMerge } from './merge.js';
 import { MAX_CHANGES, takeBatch, toWire } from './outbox.js';
+import { sendPendingSnoozes } from './snooze.js';
 import { SCHEMA_VERSION, deviceIn, materialize } from './store.js';
 import { classifyResults, decideHttp } from './sync-rules.js';
 import { uuidv7 } from './uuid.js';
@@ -197,7 +198,14 @@ async function moveToDeadLetter(db, entry, code, nowMs) {
  * at the same time. Without Web Locks (old browsers, node tests) it runs unguarded.
  */
 export function syncWithLock(db, options = {}) {
+  const job = async () => {
+    const outcome = await syncOnce(db, options);
+    // The server is reachable: send what waited for it besides entries (offline snoozes).
+    if (outcome.kind === 'ok') {
+      await sendPendingSnoozes(db, { nowMs: (options.now ?? Date.now)(), fetchImpl: options.fetchImpl }).catch(() => {});
+    }
+    return outcome;
+  };
   const locks = globalThis.navigator?.locks;
-  if (!locks) return syncOnce(db, options);
-  return locks.request(LOCK_NAME, () => syncOnce(db, options));
+  return locks ? locks.request(LOCK_NAME, job) : job();
 }

@@ -360,6 +360,41 @@ def test_snooze_asks_the_server_to_send_the_reminder_again_in_15_minutes(
     assert timedelta(minutes=14) < snoozed["due_at"] - started < timedelta(minutes=16)
 
 
+def test_snooze_tapped_offline_is_kept_and_sent_when_the_network_is_back(
+    live_server: LiveServer,
+    push: LocalPushService,
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    page, ids = seeded_device(new_context, live_server, push)
+    expect_all_synced(page)
+    [row] = sql(
+        live_server,
+        "SELECT occurrence FROM reminder WHERE routine_id = {} AND purpose = 'main'"
+        " ORDER BY due_at LIMIT 1",
+        uuid.UUID(ids["routine"]),
+    )
+    payload = {**reminder_payload(ids), "occurrence": row["occurrence"]}
+    deliver_push(page, live_server.url, json.dumps(payload))
+    page.context.set_offline(True)
+    started = datetime.now().astimezone()
+    result = page.context.service_workers[0].evaluate(CLICK, "snooze")
+    assert result == {"action": "snooze", "status": "queued"}
+    snoozed_sql = "SELECT due_at FROM reminder WHERE occurrence = {} AND purpose = 'snooze'"
+    assert not sql(live_server, snoozed_sql, row["occurrence"])
+
+    page.context.set_offline(False)
+    cdp, reg = registration_id(page)
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {"origin": live_server.url, "registrationId": reg, "tag": "tend-sync", "lastChance": False},
+    )
+    eventually(lambda: bool(sql(live_server, snoozed_sql, row["occurrence"])))
+    [snoozed] = sql(live_server, snoozed_sql, row["occurrence"])
+    # Sent late, it keeps its time: about 15 minutes after the tap, not after the sync.
+    assert timedelta(minutes=14) < snoozed["due_at"] - started < timedelta(minutes=16)
+    assert store(page, "meta")["pending_snoozes"] == []
+
+
 def test_the_reminder_link_opens_the_dose_form_prefilled_and_answers_the_occurrence(
     live_server: LiveServer,
     push: LocalPushService,
