@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-py test-js lint bench demo migrate clean
+.PHONY: run test test-py test-js lint bench demo migrate clean screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Tend needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -33,6 +33,9 @@ test-js:
 	@if command -v node >/dev/null 2>&1; then node --test tests/js/; \
 	elif [ "$$CI" = "true" ]; then echo "node is required in CI" >&2; exit 1; \
 	else echo "node not found: skipping the JavaScript unit tests"; fi
+
+screenshots: $(STAMP)
+	TEND_TEST_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/browser/test_screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
