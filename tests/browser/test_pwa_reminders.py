@@ -334,28 +334,36 @@ def test_taken_while_offline_stays_in_the_outbox_and_background_sync_delivers_it
     assert (dose["medication_id"], dose["occurrence"]) == (ids["medication"], payload["occurrence"])
 
 
+def shown_reminder(
+    new_context: Callable[..., BrowserContext], server: LiveServer, push: LocalPushService
+) -> tuple[Page, str]:
+    """A device showing the notification for the server's next planned reminder."""
+    page, ids = seeded_device(new_context, server, push)
+    expect_all_synced(page)
+    [row] = sql(
+        server,
+        "SELECT occurrence FROM reminder WHERE routine_id = {} AND purpose = 'main'"
+        " ORDER BY due_at LIMIT 1",
+        uuid.UUID(ids["routine"]),
+    )
+    occurrence: str = row["occurrence"]
+    deliver_push(page, server.url, json.dumps({**reminder_payload(ids), "occurrence": occurrence}))
+    return page, occurrence
+
+
 def test_snooze_asks_the_server_to_send_the_reminder_again_in_15_minutes(
     live_server: LiveServer,
     push: LocalPushService,
     new_context: Callable[..., BrowserContext],
 ) -> None:
-    page, ids = seeded_device(new_context, live_server, push)
-    expect_all_synced(page)
-    [row] = sql(
-        live_server,
-        "SELECT occurrence FROM reminder WHERE routine_id = {} AND purpose = 'main'"
-        " ORDER BY due_at LIMIT 1",
-        uuid.UUID(ids["routine"]),
-    )
-    payload = {**reminder_payload(ids), "occurrence": row["occurrence"]}
-    deliver_push(page, live_server.url, json.dumps(payload))
+    page, occurrence = shown_reminder(new_context, live_server, push)
     started = datetime.now().astimezone()
     result = page.context.service_workers[0].evaluate(CLICK, "snooze")
     assert result == {"action": "snooze", "status": 202}
     [snoozed] = sql(
         live_server,
         "SELECT due_at FROM reminder WHERE occurrence = {} AND purpose = 'snooze'",
-        row["occurrence"],
+        occurrence,
     )
     assert timedelta(minutes=14) < snoozed["due_at"] - started < timedelta(minutes=16)
 
@@ -365,22 +373,13 @@ def test_snooze_tapped_offline_is_kept_and_sent_when_the_network_is_back(
     push: LocalPushService,
     new_context: Callable[..., BrowserContext],
 ) -> None:
-    page, ids = seeded_device(new_context, live_server, push)
-    expect_all_synced(page)
-    [row] = sql(
-        live_server,
-        "SELECT occurrence FROM reminder WHERE routine_id = {} AND purpose = 'main'"
-        " ORDER BY due_at LIMIT 1",
-        uuid.UUID(ids["routine"]),
-    )
-    payload = {**reminder_payload(ids), "occurrence": row["occurrence"]}
-    deliver_push(page, live_server.url, json.dumps(payload))
+    page, occurrence = shown_reminder(new_context, live_server, push)
     page.context.set_offline(True)
     started = datetime.now().astimezone()
     result = page.context.service_workers[0].evaluate(CLICK, "snooze")
     assert result == {"action": "snooze", "status": "queued"}
     snoozed_sql = "SELECT due_at FROM reminder WHERE occurrence = {} AND purpose = 'snooze'"
-    assert not sql(live_server, snoozed_sql, row["occurrence"])
+    assert not sql(live_server, snoozed_sql, occurrence)
 
     page.context.set_offline(False)
     cdp, reg = registration_id(page)
@@ -388,8 +387,8 @@ def test_snooze_tapped_offline_is_kept_and_sent_when_the_network_is_back(
         "ServiceWorker.dispatchSyncEvent",
         {"origin": live_server.url, "registrationId": reg, "tag": "tend-sync", "lastChance": False},
     )
-    eventually(lambda: bool(sql(live_server, snoozed_sql, row["occurrence"])))
-    [snoozed] = sql(live_server, snoozed_sql, row["occurrence"])
+    eventually(lambda: bool(sql(live_server, snoozed_sql, occurrence)))
+    [snoozed] = sql(live_server, snoozed_sql, occurrence)
     # Sent late, it keeps its time: about 15 minutes after the tap, not after the sync.
     assert timedelta(minutes=14) < snoozed["due_at"] - started < timedelta(minutes=16)
     assert store(page, "meta")["pending_snoozes"] == []
