@@ -10,7 +10,7 @@ import { syncWithLock } from './js/sync.js';
 import { localIso } from './js/time.js';
 
 // Content hash of the shell; a new value makes a new cache and the "Update available" prompt.
-export const VERSION = '86a0424d1908';
+export const VERSION = 'e6ba2a60ee66';
 const PREFIX = 'tend-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 const SHELL = new Set(PRECACHE);

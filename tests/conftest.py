@@ -62,6 +62,7 @@ async def _admin(sql: str) -> None:
 def pg_database() -> Iterator[str]:
     """A throwaway PostgreSQL database for this run, migrated once."""
     if not PG_URL:
+        # Only outside CI: pytest_configure makes a missing database a failure when CI=true.
         pytest.skip("TEND_TEST_DATABASE_URL not set")
     name = f"tend_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     asyncio.run(_admin(f'CREATE DATABASE "{name}"'))

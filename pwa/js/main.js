@@ -76,7 +76,9 @@ async function boot() {
       scheduler.soon();
       channel?.postMessage({ type: 'data' });
       view.refresh?.();
-      return updateStatus();
+      // The entry is already stored: a failed status reading must not make the write look
+      // failed, or the person would log it again.
+      return updateStatus().catch(() => {});
     },
     syncNow: () => scheduler.runNow(),
   };

@@ -83,7 +83,7 @@ def sender_of(app: Litestar) -> ReminderSender:
 
 
 async def test_push_key_and_subscription_rules(
-    client: httpx.AsyncClient, push_service: LocalPushService
+    app: Litestar, client: httpx.AsyncClient, push_service: LocalPushService
 ) -> None:
     key = (await client.get("/api/v1/push/key")).json()["public_key"]
     assert len(key) == 87  # base64url of a 65-byte uncompressed P-256 point
@@ -108,7 +108,7 @@ async def test_push_key_and_subscription_rules(
         await client.post("/api/v1/push/subscriptions", json={**base, "endpoint": sub.endpoint})
     ).status_code == 201
     rows = await fetch(
-        client._transport.app.state.engine,  # type: ignore[attr-defined]
+        app.state.engine,
         "SELECT COUNT(*) AS n FROM push_subscription",
     )
     assert int(rows[0]["n"]) == 1

@@ -108,3 +108,28 @@ def sync_now(page: Page) -> None:
 
 def expect_all_synced(page: Page) -> None:
     expect(page.locator("#sync-status")).to_have_text("All synced", timeout=10_000)
+
+
+def registration_id(page: Page) -> tuple[Any, str]:
+    """A CDP session and the app's service worker registration id, once Chromium reports it."""
+    cdp = page.context.new_cdp_session(page)
+    ids: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: ids.extend(r["registrationId"] for r in e["registrations"] if not r["isDeleted"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    for _ in range(100):
+        if ids:
+            return cdp, ids[0]
+        page.wait_for_timeout(50)
+    raise AssertionError("no service worker registration reported")
+
+
+def fire_background_sync(page: Page, origin: str) -> None:
+    """Fire the worker's 'tend-sync' Background Sync event, as the browser does once online."""
+    cdp, reg = registration_id(page)
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {"origin": origin, "registrationId": reg, "tag": "tend-sync", "lastChance": False},
+    )

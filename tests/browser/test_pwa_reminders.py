@@ -21,8 +21,10 @@ from backend.db import fetch
 from backend.reminders.sender import ReminderSender, TickStats
 from tests.browser.pwa_support import (
     expect_all_synced,
+    fire_background_sync,
     new_username,
     open_app,
+    registration_id,
     sign_up,
     store,
     sync_now,
@@ -122,21 +124,6 @@ def eventually(check: Callable[[], bool], timeout_s: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out")
         time.sleep(0.05)
-
-
-def registration_id(page: Page) -> tuple[Any, str]:
-    cdp = page.context.new_cdp_session(page)
-    ids: list[str] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: ids.extend(r["registrationId"] for r in e["registrations"] if not r["isDeleted"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    for _ in range(50):
-        if ids:
-            return cdp, ids[0]
-        page.wait_for_timeout(50)
-    raise AssertionError("no service worker registration reported")
 
 
 def deliver_push(page: Page, origin: str, data: str) -> None:
@@ -320,11 +307,7 @@ def test_taken_while_offline_stays_in_the_outbox_and_background_sync_delivers_it
     assert len(records_of(page, "dose")) == 1
 
     page.context.set_offline(False)
-    cdp, reg = registration_id(page)
-    cdp.send(
-        "ServiceWorker.dispatchSyncEvent",
-        {"origin": live_server.url, "registrationId": reg, "tag": "tend-sync", "lastChance": False},
-    )
+    fire_background_sync(page, live_server.url)
     wait_until(
         page,
         "fetch('/api/v1/account/export').then((r) => r.json())"
@@ -382,11 +365,7 @@ def test_snooze_tapped_offline_is_kept_and_sent_when_the_network_is_back(
     assert not sql(live_server, snoozed_sql, occurrence)
 
     page.context.set_offline(False)
-    cdp, reg = registration_id(page)
-    cdp.send(
-        "ServiceWorker.dispatchSyncEvent",
-        {"origin": live_server.url, "registrationId": reg, "tag": "tend-sync", "lastChance": False},
-    )
+    fire_background_sync(page, live_server.url)
     eventually(lambda: bool(sql(live_server, snoozed_sql, occurrence)))
     [snoozed] = sql(live_server, snoozed_sql, occurrence)
     # Sent late, it keeps its time: about 15 minutes after the tap, not after the sync.

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 from tests.browser.pwa_support import (
     expect_all_synced,
     finish_checkin,
+    fire_background_sync,
     new_username,
     open_app,
     sign_in,
@@ -264,19 +264,24 @@ def test_rejected_change_leaves_the_outbox_and_is_shown(
     expect(page.get_by_role("region", name="Could not sync")).to_have_count(0)
 
 
-def test_busy_server_pauses_sync_and_keeps_entries(
-    server_url: str, new_context: Callable[..., BrowserContext]
-) -> None:
-    page, _ = signed_up_device(new_context, server_url)
+def answer_busy(page: Page, retry_after_s: int) -> None:
+    """Every sync request from this device gets 503 busy with Retry-After."""
     page.context.route(
         "**/api/v1/sync",
         lambda route: route.fulfill(
             status=503,
-            headers={"Retry-After": "120"},
+            headers={"Retry-After": str(retry_after_s)},
             content_type="application/problem+json",
             body='{"status": 503, "code": "busy", "title": "Busy"}',
         ),
     )
+
+
+def test_busy_server_pauses_sync_and_keeps_entries(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page, _ = signed_up_device(new_context, server_url)
+    answer_busy(page, retry_after_s=120)
     page.get_by_role("link", name="Today").click()
     tap_mood(page, 7)
     expect(page.locator("#sync-status")).to_have_text(
@@ -353,41 +358,14 @@ def test_background_sync_in_the_service_worker_uploads_the_outbox(
     server_url: str, new_context: Callable[..., BrowserContext]
 ) -> None:
     page, username = signed_up_device(new_context, server_url)
-    page.context.route(
-        "**/api/v1/sync",
-        lambda route: route.fulfill(
-            status=503,
-            headers={"Retry-After": "600"},
-            content_type="application/problem+json",
-            body='{"status": 503, "code": "busy", "title": "Busy"}',
-        ),
-    )
+    answer_busy(page, retry_after_s=600)
     page.get_by_role("link", name="Today").click()
     tap_mood(page, 8)
     finish_checkin(page)
     expect(page.locator("#sync-status")).to_contain_text("Sync paused: server busy")
     page.context.unroute("**/api/v1/sync")
 
-    cdp = page.context.new_cdp_session(page)
-    registrations: list[str] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(r["registrationId"] for r in e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    deadline = time.monotonic() + 5
-    while not registrations and time.monotonic() < deadline:
-        page.wait_for_timeout(50)
-    assert registrations
-    cdp.send(
-        "ServiceWorker.dispatchSyncEvent",
-        {
-            "origin": server_url,
-            "registrationId": registrations[0],
-            "tag": "tend-sync",
-            "lastChance": False,
-        },
-    )
+    fire_background_sync(page, server_url)
     # The worker's sync tells open pages, which drop the "busy" state.
     expect(page.locator("#sync-status")).to_have_text("All synced", timeout=10_000)
     assert store(page, "outbox") == []

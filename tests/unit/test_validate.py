@@ -545,6 +545,7 @@ def test_decode_record_applies_defaults_and_skips_incomplete_records() -> None:
     assert decoded == KINDS["routine"](
         kind="medication", title="Meds", times=["08:00"], tz="UTC", follow_up_minutes=30
     )
+    # decode_record returns the base Struct type; the kind's fields are only known at runtime.
     assert decoded is not None
     assert decoded.enabled is True  # type: ignore[attr-defined]
     assert decode_record("routine", {"kind": "sleep", "title": "Bed"}) is None
