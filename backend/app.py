@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 log.info("applied migrations: %s", ", ".join(applied))
         await db.start(engine, settings.db_pool_size)
         vapid = load_or_create_vapid(settings.vapid_key_path)
-        async with push_client() as client:
+        async with push_client(settings) as client:
             sender = ReminderSender(engine, vapid, settings.vapid_subject, client)
             app.state.vapid = vapid
             app.state.reminders = ReminderService(engine, settings, accounts, sender)
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         time_cost=settings.argon2_time_cost,
         memory_kib=settings.argon2_memory_kib,
         concurrency=settings.password_hash_concurrency,
+        signup_concurrency=settings.signup_hash_concurrency,
     )
     accounts = AccountService(engine, settings, passwords)
     sync = SyncService(engine, settings, accounts)

@@ -17,6 +17,9 @@ _HSTS = (b"strict-transport-security", HSTS.encode())
 # The shell must be revalidated so a new release is noticed; /api/ answers are private.
 _NO_CACHE_PATHS = {"/", "/index.html", "/sw.js", "/manifest.webmanifest"}
 _JSON_TYPES = ("application/json",)
+# PostgreSQL text cannot hold NUL: every request text stored or looked up as-is (not inside
+# JSON, where NUL is the escape \u0000) matches this, so a NUL is a 400 and never a 500.
+NO_NUL = r"^[^\x00]*$"
 
 
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:

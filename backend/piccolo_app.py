@@ -6,7 +6,7 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from backend.accounts.tables import Account, Device, LoginFailure, Session
+from backend.accounts.tables import Account, Device, LoginFailure, RateEvent, Session
 from backend.reminders.tables import (
     Delivery,
     LoggedMarker,
@@ -21,6 +21,7 @@ TABLES = [
     Device,
     Session,
     LoginFailure,
+    RateEvent,
     SyncState,
     Record,
     Change,

@@ -40,7 +40,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     login_user_limit: int = 5
     login_address_limit: int = 50
     login_window_seconds: int = 900
+    # Sign-ups per client address (each costs two argon2 hashes) in this many seconds.
+    signup_address_limit: int = 10
+    signup_window_seconds: int = 3600
     password_hash_concurrency: int = 2
+    # Sign-ups hash with threads of their own, so a flood of them cannot delay sign-ins.
+    signup_hash_concurrency: int = 1
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     # Trust X-Forwarded-For only behind a known proxy (deploy/Caddyfile sets this).
@@ -55,12 +60,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     vapid_key_file: str = ""
     vapid_subject: str = "mailto:admin@localhost"
+    # Comma-separated push-service host suffixes endpoints must end in (prod); empty = any
+    # host whose addresses are all public.
+    push_allowed_hosts: str = ""
+    # Test pushes per person in this many seconds.
+    push_test_limit: int = 5
+    push_test_window_seconds: int = 900
     scheduler_enabled: bool = True
     scheduler_interval_seconds: float = 15.0
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite:")
+
+    @property
+    def push_allowed_host_suffixes(self) -> tuple[str, ...]:
+        return tuple(
+            host.strip().strip(".").lower()
+            for host in self.push_allowed_hosts.split(",")
+            if host.strip().strip(".")
+        )
 
     @property
     def vapid_key_path(self) -> Path:
@@ -124,5 +143,18 @@ def _check(settings: Settings) -> None:
         raise SettingsError("Session lifetimes must be positive and max >= idle")
     if settings.password_hash_concurrency < 1:
         raise SettingsError("TEND_PASSWORD_HASH_CONCURRENCY must be at least 1")
+    if settings.signup_hash_concurrency < 1:
+        raise SettingsError("TEND_SIGNUP_HASH_CONCURRENCY must be at least 1")
+    for name in (
+        "login_user_limit",
+        "login_address_limit",
+        "login_window_seconds",
+        "signup_address_limit",
+        "signup_window_seconds",
+        "push_test_limit",
+        "push_test_window_seconds",
+    ):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be at least 1")
     if not settings.vapid_subject.startswith(("mailto:", "https://")):
         raise SettingsError("TEND_VAPID_SUBJECT must be a mailto: or https:// URL")

@@ -50,7 +50,12 @@ async def signup(
     request: Request[Any, Any, Any], data: JSONBody[SignupRequest]
 ) -> Response[SignupResponse]:
     signed_in, recovery_code = await _service(request).signup(
-        data.username, data.passphrase, data.device_id, data.device_name, datetime.now(UTC)
+        data.username,
+        data.passphrase,
+        data.device_id,
+        data.device_name,
+        datetime.now(UTC),
+        address=client_address(request, _settings(request)),
     )
     body = SignupResponse(signed_in.user_id, signed_in.username, recovery_code, signed_in.device_id)
     cookie = session_cookie(request, signed_in.token, _settings(request))
@@ -145,7 +150,13 @@ async def change_passphrase(
     current: NamedDependency[CurrentSession],
     data: JSONBody[ChangePassphraseRequest],
 ) -> None:
-    await _service(request).change_passphrase(current, data.current, data.new)
+    await _service(request).change_passphrase(
+        current,
+        data.current,
+        data.new,
+        client_address(request, _settings(request)),
+        datetime.now(UTC),
+    )
 
 
 @delete("/", status_code=HTTP_204_NO_CONTENT)
@@ -154,7 +165,9 @@ async def delete_account(
     current: NamedDependency[CurrentSession],
     data: JSONBody[DeleteAccountRequest],
 ) -> Response[None]:
-    await _service(request).delete_account(current, data.passphrase)
+    await _service(request).delete_account(
+        current, data.passphrase, client_address(request, _settings(request)), datetime.now(UTC)
+    )
     return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[cleared_cookie(request)])
 
 

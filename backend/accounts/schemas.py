@@ -8,9 +8,12 @@ from uuid import UUID
 
 import msgspec
 
+from backend.http import NO_NUL
+
+# Passphrases are only ever hashed, so any text will do; names are stored or looked up.
 Passphrase = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
-Username = Annotated[str, msgspec.Meta(min_length=1, max_length=256)]
-DeviceName = Annotated[str, msgspec.Meta(max_length=100)]
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=256, pattern=NO_NUL)]
+DeviceName = Annotated[str, msgspec.Meta(max_length=100, pattern=NO_NUL)]
 
 
 class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -42,7 +45,7 @@ class LoginResponse(msgspec.Struct):
 
 class RecoverRequest(msgspec.Struct, forbid_unknown_fields=True):
     username: Username
-    recovery_code: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    recovery_code: Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=NO_NUL)]
     new_passphrase: Passphrase
     device_id: UUID | None = None
     device_name: DeviceName | None = None

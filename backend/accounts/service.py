@@ -13,7 +13,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 
 from backend.accounts.passwords import Passwords
-from backend.accounts.ratelimit import LoginLimiter
+from backend.accounts.ratelimit import EventLimiter, LoginLimiter
 from backend.accounts.schemas import AccountInfo, DeviceInfo
 from backend.accounts.tables import Account, Device, Session
 from backend.db import execute, fetch, write_transaction
@@ -82,6 +82,13 @@ class AccountService:
         self.settings = settings
         self.passwords = passwords
         self.limiter = LoginLimiter(engine, settings)
+        self.signup_limiter = EventLimiter(
+            engine,
+            "signup",
+            limit=settings.signup_address_limit,
+            window_seconds=settings.signup_window_seconds,
+            message="Too many new accounts from this network. Please try again later.",
+        )
 
     async def signup(
         self,
@@ -90,14 +97,21 @@ class AccountService:
         device_id: uuid.UUID | None,
         device_name: str | None,
         now: datetime,
+        *,
+        address: str | None = None,
     ) -> tuple[SignedIn, str]:
+        """Make an account. `address` (the client's) is limited to so many sign-ups per
+        window; None (the command line, the demo) is not limited."""
         username = normalize_username(username)
         check_passphrase(passphrase)
         if await Account.exists().where(Account.username == username).run():
             raise Conflict("That username is taken. Please choose another.", code="username-taken")
+        if address is not None:
+            # Counted before the two hashes, so sign-ups sent at once cannot all pass.
+            await self.signup_limiter.take(address, now)
         recovery_code = new_recovery_code()
-        passphrase_hash = await self.passwords.hash(passphrase)
-        recovery_hash = await self.passwords.hash(recovery_code)
+        passphrase_hash = await self.passwords.hash(passphrase, signup=True)
+        recovery_hash = await self.passwords.hash(recovery_code, signup=True)
         user_id = uuid.uuid4()
         device = device_id or uuid.uuid4()
         try:
@@ -133,7 +147,9 @@ class AccountService:
         now: datetime,
     ) -> SignedIn:
         username = raw_username.strip().casefold()[:64]
-        await self.limiter.check(username, address, now)
+        # The attempt counts before the passphrase is verified: guesses sent all at once
+        # each spend one (a right passphrase gives its attempt back).
+        await self.limiter.reserve(username, address, now)
         row = (
             await Account.select(Account.id, Account.passphrase_hash)
             .where(Account.username == username)
@@ -143,9 +159,8 @@ class AccountService:
         # Unknown usernames still pay for a verification, so both answers take as long.
         ok = await self.passwords.verify(row["passphrase_hash"] if row else None, passphrase)
         if not row or not ok:
-            await self.limiter.record_failure(username, address, now)
             raise InvalidCredentials("The username or passphrase is not right.")
-        await self.limiter.clear_username(username)
+        await self.limiter.succeeded(username)
         user_id: uuid.UUID = row["id"]
         device = device_id or uuid.uuid4()
         async with write_transaction(self.engine):
@@ -165,7 +180,7 @@ class AccountService:
     ) -> tuple[SignedIn, str]:
         username = raw_username.strip().casefold()[:64]
         check_passphrase(new_passphrase)
-        await self.limiter.check(username, address, now)
+        await self.limiter.reserve(username, address, now)
         row = (
             await Account.select(Account.id, Account.recovery_hash)
             .where(Account.username == username)
@@ -175,9 +190,8 @@ class AccountService:
         code = normalize_recovery_code(recovery_code)
         ok = await self.passwords.verify(row["recovery_hash"] if row else None, code)
         if not row or not ok:
-            await self.limiter.record_failure(username, address, now)
             raise InvalidCredentials("The username or recovery code is not right.")
-        await self.limiter.clear_username(username)
+        await self.limiter.succeeded(username)
         user_id: uuid.UUID = row["id"]
         new_code = new_recovery_code()
         passphrase_hash = await self.passwords.hash(new_passphrase)
@@ -304,7 +318,15 @@ class AccountService:
             raise NotFound("No such device on this account.", code="device-not-found")
         await execute(self.engine, "DELETE FROM session WHERE device_id = {}", device_id)
 
-    async def _check_passphrase(self, current: CurrentSession, passphrase: str) -> None:
+    async def _check_passphrase(
+        self, current: CurrentSession, passphrase: str, address: str, now: datetime
+    ) -> None:
+        """Passphrase re-entry on a session: limited like sign-in, and sharing its count.
+
+        Whoever holds an unlocked device gets no more guesses at the passphrase (to change
+        it, or to delete the account) than someone signing in from outside.
+        """
+        await self.limiter.reserve(current.username, address, now)
         row = (
             await Account.select(Account.passphrase_hash)
             .where(Account.id == current.user_id)
@@ -315,10 +337,13 @@ class AccountService:
             raise InvalidCredentials(
                 "The current passphrase is not right.", code="wrong-passphrase"
             )
+        await self.limiter.succeeded(current.username)
 
-    async def change_passphrase(self, current: CurrentSession, old: str, new: str) -> None:
+    async def change_passphrase(
+        self, current: CurrentSession, old: str, new: str, address: str, now: datetime
+    ) -> None:
         check_passphrase(new)
-        await self._check_passphrase(current, old)
+        await self._check_passphrase(current, old, address, now)
         new_hash = await self.passwords.hash(new)
         async with write_transaction(self.engine):
             await execute(
@@ -334,8 +359,10 @@ class AccountService:
                 current.session_id,
             )
 
-    async def delete_account(self, current: CurrentSession, passphrase: str) -> None:
-        await self._check_passphrase(current, passphrase)
+    async def delete_account(
+        self, current: CurrentSession, passphrase: str, address: str, now: datetime
+    ) -> None:
+        await self._check_passphrase(current, passphrase, address, now)
         async with write_transaction(self.engine):
             # Every table keyed by the person cascades from account (foreign keys ON in
             # SQLite too); the failure log is keyed by name, so it goes explicitly.

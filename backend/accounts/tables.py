@@ -39,3 +39,12 @@ class LoginFailure(Table, tablename="login_failure"):
     username = Varchar(length=64, index=True)
     address = Varchar(length=64, index=True)
     at_us = BigInt(index=True)
+
+
+class RateEvent(Table, tablename="rate_event"):
+    # One counted event (a sign-up from an address, a test push by a person) for the limits
+    # of backend/accounts/ratelimit.py; `bucket` names the limit, `subject` whom it counts.
+    id = Serial(primary_key=True)
+    bucket = Varchar(length=16)
+    subject = Varchar(length=64)
+    at_us = BigInt()

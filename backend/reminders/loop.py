@@ -5,19 +5,31 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 
+from backend.reminders.endpoints import PublicOnlyConnector
 from backend.reminders.sender import ReminderSender
+from backend.settings import Settings
 
 log = logging.getLogger("tend.reminders")
 
 
-def push_client() -> aiohttp.ClientSession:
-    """The shared HTTP client for push services (aiohttp: faster here than httpx)."""
+def push_client(settings: Settings | None = None) -> aiohttp.ClientSession:
+    """The shared HTTP client for push services (aiohttp: faster here than httpx).
+
+    In prod it connects only to public addresses of endpoints prod may use (endpoints.py);
+    in dev (the default) also to the local push services of the tests.
+    """
+    limits: dict[str, Any] = {"limit": 64, "limit_per_host": 32}
+    connector = (
+        PublicOnlyConnector(settings, **limits)
+        if settings is not None and settings.env == "prod"
+        else aiohttp.TCPConnector(**limits)
+    )
     return aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=15, connect=5),
-        connector=aiohttp.TCPConnector(limit=64, limit_per_host=32),
+        timeout=aiohttp.ClientTimeout(total=15, connect=5), connector=connector
     )
 
 

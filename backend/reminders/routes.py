@@ -21,6 +21,11 @@ from backend.reminders.schemas import (
 )
 from backend.reminders.service import ReminderService
 
+TEST_DETAILS = {
+    "sent": "A test reminder was sent to your devices.",
+    "queued": "The test reminder could not be delivered yet; it will be tried again.",
+}
+
 
 def _service(request: Request[Any, Any, Any]) -> ReminderService:
     service: ReminderService = request.app.state.reminders
@@ -56,11 +61,8 @@ async def unsubscribe(
 async def push_test(
     request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
 ) -> Accepted:
-    stats = await _service(request).send_test(current, datetime.now(UTC))
-    return Accepted(
-        "sent" if stats.sent else "queued",
-        f"Sent to {stats.sent} reminder(s); {stats.retried} will be retried.",
-    )
+    outcome = await _service(request).send_test(current, datetime.now(UTC))
+    return Accepted(outcome, TEST_DETAILS[outcome])
 
 
 @post("/reminders/snooze", status_code=202, guards=[require_session])

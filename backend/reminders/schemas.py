@@ -7,18 +7,22 @@ from uuid import UUID
 
 import msgspec
 
+from backend.http import NO_NUL
+
+Endpoint = Annotated[str, msgspec.Meta(min_length=8, max_length=2048, pattern=NO_NUL)]
+
 
 class PushKey(msgspec.Struct):
     public_key: str
 
 
 class SubscriptionKeys(msgspec.Struct):
-    p256dh: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    auth: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    p256dh: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+    auth: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
 
 
 class SubscribeRequest(msgspec.Struct):
-    endpoint: Annotated[str, msgspec.Meta(min_length=8, max_length=2048)]
+    endpoint: Endpoint
     keys: SubscriptionKeys
     device_id: UUID
     # Browsers send this in PushSubscription.toJSON(); accepted and ignored.
@@ -31,11 +35,11 @@ class Subscribed(msgspec.Struct):
 
 
 class UnsubscribeRequest(msgspec.Struct):
-    endpoint: Annotated[str, msgspec.Meta(min_length=8, max_length=2048)]
+    endpoint: Endpoint
 
 
 class SnoozeRequest(msgspec.Struct):
-    occurrence: Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+    occurrence: Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=NO_NUL)]
     minutes: Annotated[int, msgspec.Meta(ge=1, le=720)] = 15
 
 

@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
 from piccolo.engine.base import Engine
 
+from backend.accounts.ratelimit import EventLimiter
 from backend.accounts.service import AccountService, CurrentSession
 from backend.db import execute, fetch, write_transaction
 from backend.errors import InvalidInput, NotFound
+from backend.reminders.endpoints import EndpointRefused, check_endpoint
 from backend.reminders.planner import NewReminder, add_reminders
 from backend.reminders.schemas import SubscribeRequest
-from backend.reminders.sender import ReminderSender, TickStats
+from backend.reminders.sender import Claimed, ReminderSender, TickStats
 from backend.reminders.webpush import validate_subscription_keys
 from backend.settings import Settings
 
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+log = logging.getLogger("tend.reminders")
 
-
-def check_endpoint(endpoint: str, settings: Settings) -> None:
-    parts = urlsplit(endpoint)
-    if parts.scheme == "https" and parts.hostname:
-        return
-    if settings.env == "dev" and parts.scheme == "http" and parts.hostname in _LOOPBACK:
-        return
-    raise InvalidInput("A push endpoint must be an https URL.", code="invalid-endpoint")
+TestOutcome = Literal["sent", "queued"]
 
 
 class ReminderService:
@@ -42,11 +37,22 @@ class ReminderService:
         self.settings = settings
         self.accounts = accounts
         self.sender = sender
+        self.test_limiter = EventLimiter(
+            engine,
+            "push-test",
+            limit=settings.push_test_limit,
+            window_seconds=settings.push_test_window_seconds,
+            message="Too many test reminders. Please wait a little and try again.",
+        )
 
     async def subscribe(
         self, current: CurrentSession, data: SubscribeRequest, now: datetime
     ) -> None:
-        check_endpoint(data.endpoint, self.settings)
+        try:
+            await check_endpoint(data.endpoint, self.settings)
+        except EndpointRefused as exc:
+            log.info("push endpoint refused: %s", exc.reason)
+            raise
         try:
             validate_subscription_keys(data.keys.p256dh, data.keys.auth)
         except ValueError as exc:
@@ -55,14 +61,17 @@ class ReminderService:
             ) from None
         await self.accounts.register_device(current.user_id, data.device_id, None, now)
         async with write_transaction(self.engine):
-            # An endpoint belongs to one browser; if it moved to another account, it moves.
-            await execute(
+            # Re-posting one's own endpoint is an upsert. An endpoint another person has is
+            # never taken over (it would move their reminders to whoever knows the URL): it
+            # is refused exactly like an invalid one, so nobody learns whose it is.
+            rows = await fetch(
                 self.engine,
                 "INSERT INTO push_subscription (user_id, device_id, endpoint, p256dh, auth,"
                 " created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {})"
-                " ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id,"
+                " ON CONFLICT (endpoint) DO UPDATE SET"
                 " device_id = excluded.device_id, p256dh = excluded.p256dh,"
-                " auth = excluded.auth, updated_at = excluded.updated_at",
+                " auth = excluded.auth, updated_at = excluded.updated_at"
+                " WHERE push_subscription.user_id = excluded.user_id RETURNING id",
                 current.user_id,
                 data.device_id,
                 data.endpoint,
@@ -71,6 +80,9 @@ class ReminderService:
                 now,
                 now,
             )
+        if not rows:
+            log.info("push endpoint refused: it belongs to another account")
+            raise EndpointRefused("belongs to another account")
 
     async def unsubscribe(self, current: CurrentSession, endpoint: str) -> None:
         await execute(
@@ -80,7 +92,14 @@ class ReminderService:
             endpoint,
         )
 
-    async def send_test(self, current: CurrentSession, now: datetime) -> TickStats:
+    async def send_test(self, current: CurrentSession, now: datetime) -> TestOutcome:
+        """Send a test reminder to this person's subscriptions now, and nobody else's.
+
+        "sent" when at least one push service accepted it; every failure, whatever it was
+        (no connection, a refusal, a redirect, a 5xx), is the same "queued": the answer must
+        not tell an attacker what is listening where. Failures that can be retried are,
+        by the scheduler like any reminder.
+        """
         subs = await fetch(
             self.engine,
             "SELECT COUNT(*) AS n FROM push_subscription WHERE user_id = {}",
@@ -90,11 +109,38 @@ class ReminderService:
             raise NotFound(
                 "This account has no device set up for reminders yet.", code="no-subscription"
             )
-        slot = f"test@{uuid.uuid4()}"
-        await add_reminders(
-            self.engine, [NewReminder(current.user_id, None, slot, "test", slot, now)]
+        await self.test_limiter.take(str(current.user_id), now)
+        claimed = await self._claimed_test_reminder(current.user_id, now)
+        await self.sender.deliver([claimed], now, TickStats())
+        sent = await fetch(
+            self.engine,
+            "SELECT COUNT(*) AS n FROM delivery WHERE reminder_id = {} AND status = 'sent'",
+            claimed.id,
         )
-        return await self.sender.tick(now)
+        return "sent" if int(sent[0]["n"]) else "queued"
+
+    async def _claimed_test_reminder(self, user_id: uuid.UUID, now: datetime) -> Claimed:
+        """A test reminder row, claimed by this process from the start (so the scheduler
+        cannot take it in between), for the sender's usual delivery and retry path."""
+        slot = f"test@{uuid.uuid4()}"
+        rows = await fetch(
+            self.engine,
+            "INSERT INTO reminder (user_id, routine_id, occurrence, purpose, slot, due_at, state,"
+            " claimed_by, claimed_at, attempts, detail)"
+            " VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+            user_id,
+            None,
+            slot,
+            "test",
+            slot,
+            now,
+            "sending",
+            self.sender.claimer,
+            now,
+            1,
+            "",
+        )
+        return Claimed(int(rows[0]["id"]), user_id, None, slot, "test", now, 1)
 
     async def snooze(
         self, current: CurrentSession, occurrence: str, minutes: int, now: datetime

@@ -174,10 +174,14 @@ PushClient = httpx.AsyncClient | aiohttp.ClientSession
 async def _post(
     client: PushClient, endpoint: str, body: bytes, headers: dict[str, str]
 ) -> tuple[int, str | None, str]:
+    # Never follow a redirect: the checked endpoint is the only place a push may go (a 307
+    # to an internal http URL would otherwise carry the request inside). A 3xx is an error.
     if isinstance(client, aiohttp.ClientSession):
-        async with client.post(endpoint, data=body, headers=headers) as response:
+        async with client.post(
+            endpoint, data=body, headers=headers, allow_redirects=False
+        ) as response:
             return response.status, response.headers.get("retry-after"), await response.text()
-    answer = await client.post(endpoint, content=body, headers=headers)
+    answer = await client.post(endpoint, content=body, headers=headers, follow_redirects=False)
     return answer.status_code, answer.headers.get("retry-after"), answer.text
 
 

@@ -8,7 +8,16 @@ from uuid import UUID
 
 import msgspec
 
+from backend.http import NO_NUL
+
 PROTOCOL = 1
+
+# What the databases store (sync.md: a bad change is rejected, never fails the batch): a
+# value past these would be an OverflowError on the way in, failing the whole push.
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MAX = 2**63 - 1
+# Client clocks in ms since the epoch: JavaScript's safe integers.
+MAX_CLIENT_TIME_MS = 2**53
 
 
 class WireField(msgspec.Struct, forbid_unknown_fields=True):
@@ -21,9 +30,9 @@ class ChangeIn(msgspec.Struct):
 
     change_id: UUID
     record_id: UUID
-    kind: Annotated[str, msgspec.Meta(max_length=64)]
-    schema_version: int
-    base_seq: Annotated[int, msgspec.Meta(ge=0)]
+    kind: Annotated[str, msgspec.Meta(max_length=64, pattern=NO_NUL)]
+    schema_version: Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
+    base_seq: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
     fields: dict[str, WireField]
 
 
@@ -34,15 +43,16 @@ class SyncRequest(msgspec.Struct):
     base_seq, fields: {name: {v, hlc}}}.
     """
 
-    protocol: int
+    protocol: Annotated[int, msgspec.Meta(ge=INT32_MIN, le=INT32_MAX)]
     device_id: UUID
-    schema_version: int
-    cursor: Annotated[int, msgspec.Meta(ge=0)]
+    schema_version: Annotated[int, msgspec.Meta(ge=INT32_MIN, le=INT32_MAX)]
+    cursor: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
     epoch: UUID | None = None
-    changes: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    # Any JSON value: one that is not even an object is that change's `rejected`, not a 400.
+    changes: list[Any] = msgspec.field(default_factory=list)
     pull_limit: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 500
     # Extension: the device's clock in ms, so clock_skew_ms is exact rather than estimated.
-    client_time: int | None = None
+    client_time: Annotated[int, msgspec.Meta(ge=0, le=MAX_CLIENT_TIME_MS)] | None = None
 
 
 class ResultError(msgspec.Struct, omit_defaults=True):
