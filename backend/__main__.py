@@ -1,4 +1,4 @@
-"""Command line: python -m backend serve|migrate|create-user|vapid|rotate-epoch|demo."""
+"""Command line: python -m backend serve|migrate|create-user|vapid|rotate-epoch|demo|rules."""
 
 from __future__ import annotations
 
@@ -149,6 +149,20 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rules(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.journal import jsrules
+
+    if args.check:
+        if jsrules.RULES_PATH.read_text(encoding="utf-8") != jsrules.render():
+            print(f"{jsrules.RULES_PATH} is stale: run python -m backend rules", file=sys.stderr)
+            return 1
+        print(f"{jsrules.RULES_PATH} is up to date.")
+        return 0
+    changed = jsrules.write()
+    print(f"{'Wrote' if changed else 'Up to date:'} {jsrules.RULES_PATH}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m backend", description="Tend server")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--username", default="demo")
     demo.add_argument("--days", type=int, default=120)
     demo.set_defaults(func=cmd_demo)
+    rules = sub.add_parser("rules", help="write pwa/js/rules.js from the record kinds")
+    rules.add_argument("--check", action="store_true", help="only check that it is current")
+    rules.set_defaults(func=cmd_rules)
     return parser
 
 

@@ -3,26 +3,39 @@
 // reminders (Web Push) and answers their buttons.
 
 import { openDb } from './js/db.js';
-import { PRECACHE } from './js/precache.js';
+import { ALL, LATER, PRECACHE } from './js/precache.js';
 import { SNOOZE_MINUTES, snooze } from './js/snooze.js';
 import { PROFILE_ID, getRecord, listKind, valuesOf, writeRecord } from './js/store.js';
 import { syncWithLock } from './js/sync.js';
 import { localIso } from './js/time.js';
 
 // Content hash of the shell; a new value makes a new cache and the "Update available" prompt.
-export const VERSION = 'e6ba2a60ee66';
+export const VERSION = '156434ba3367';
 const PREFIX = 'tend-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
-const SHELL = new Set(PRECACHE);
+const SHELL = new Set(ALL);
+const fresh = (url) => new Request(url, { cache: 'reload' });
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: 'reload' })))),
-  );
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map(fresh))));
 });
+
+/**
+ * Store the LATER screens in the new cache: from the network, or when it fails (an update that
+ * finishes offline) from the cache being replaced, so no screen that worked offline stops.
+ */
+async function storeLater(cache) {
+  for (const url of LATER) {
+    if (await cache.match(url)) continue;
+    const res = await fetch(fresh(url)).catch(() => null);
+    const usable = res?.ok ? res : await caches.match(url);
+    if (usable) await cache.put(url, usable);
+  }
+}
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
+    await storeLater(await caches.open(CACHE)).catch(() => {});
     for (const key of await caches.keys()) {
       if (key.startsWith(PREFIX) && key !== CACHE) await caches.delete(key);
     }
@@ -48,7 +61,11 @@ self.addEventListener('fetch', (event) => {
   if (!path) return;
   event.respondWith((async () => {
     const hit = await caches.match(path, { cacheName: CACHE });
-    return hit ?? fetch(event.request);
+    if (hit) return hit;
+    const res = await fetch(event.request);
+    // A LATER screen that activation could not store is kept the first time it is opened.
+    if (res.ok) await caches.open(CACHE).then((cache) => cache.put(path, res.clone())).catch(() => {});
+    return res;
   })());
 });
 

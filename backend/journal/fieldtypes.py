@@ -26,10 +26,23 @@ _NOT_PLACE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 @dataclass(frozen=True)
 class Check:
-    """A rule msgspec cannot express, run on the JSON value after msgspec accepted it."""
+    """A rule msgspec cannot express, run on the JSON value after msgspec accepted it.
+
+    `js` is the same rule as data for the app's generated rules module (`jsrules.py`), so the
+    phone refuses exactly what the server would.
+    """
 
     test: Callable[[Any], bool]
     code: str
+    js: tuple[tuple[str, Any], ...] = ()  # (key, value) pairs: annotations must be hashable
+
+
+@dataclass(frozen=True)
+class NotFuture:
+    """Marks the time of a logged event: more than `slack` ahead of the server's clock is a
+    typo (a wrong year or month), never something that already happened."""
+
+    slack: dt.timedelta = dt.timedelta(days=1)
 
 
 @cache
@@ -43,7 +56,9 @@ def is_time_zone(name: Any) -> bool:
 
 
 def _max_utf8_bytes(limit: int) -> Check:
-    return Check(lambda text: len(text.encode("utf-8")) <= limit, "too-long")
+    return Check(
+        lambda text: len(text.encode("utf-8")) <= limit, "too-long", js=(("maxBytes", limit),)
+    )
 
 
 LocalDateTime = Annotated[
@@ -52,9 +67,16 @@ LocalDateTime = Annotated[
         tz=True,
         description="a local date and time with its UTC offset, like 2026-11-27T08:05:00+01:00",
     ),
-    Check(lambda raw: _LOCAL_DATETIME_RE.fullmatch(raw) is not None, "invalid-field"),
+    Check(
+        lambda raw: _LOCAL_DATETIME_RE.fullmatch(raw) is not None,
+        "invalid-field",
+        js=(("pattern", f"^{_LOCAL_DATETIME_RE.pattern}$"),),
+    ),
 ]
+# The time of something that happened (a check-in, a dose): not more than a day ahead.
+EventDateTime = Annotated[LocalDateTime, NotFuture()]
 LocalDate = Annotated[dt.date, Meta(description="a date like 2026-11-27")]
+EventDate = Annotated[LocalDate, NotFuture()]
 ClockTime = Annotated[
     str,
     Meta(
@@ -65,7 +87,7 @@ ClockTime = Annotated[
 TimeZone = Annotated[
     str,
     Meta(min_length=1, max_length=64, description="an IANA time zone name like Europe/Paris"),
-    Check(is_time_zone, "invalid-field"),
+    Check(is_time_zone, "invalid-field", js=(("zone", True),)),
 ]
 Weekdays = Annotated[
     list[Annotated[int, Meta(ge=1, le=7)]],
@@ -153,7 +175,11 @@ Answers = Annotated[
         max_length=9,
         description="a list of 9 answers (phq9) or 7 answers (gad7), each an integer from 0 to 3",
     ),
-    Check(lambda answers: len(answers) in ANSWER_COUNTS.values(), "invalid-field"),
+    Check(
+        lambda answers: len(answers) in ANSWER_COUNTS.values(),
+        "invalid-field",
+        js=(("lengths", tuple(sorted(ANSWER_COUNTS.values()))),),
+    ),
 ]
 Times = Annotated[
     list[ClockTime],

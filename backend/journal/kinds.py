@@ -12,6 +12,8 @@ from backend.journal.fieldtypes import (
     Country,
     DoseChanges,
     Drinks,
+    EventDate,
+    EventDateTime,
     FollowUpMinutes,
     Label,
     LocalDate,
@@ -50,7 +52,7 @@ def follow_up_default(routine_kind: Any) -> int:
 
 
 class Checkin(msgspec.Struct, kw_only=True):
-    at: LocalDateTime
+    at: EventDateTime
     mood: Score10
     anxiety: Score10 | None = None
     energy: Score10 | None = None
@@ -62,9 +64,9 @@ class Checkin(msgspec.Struct, kw_only=True):
 
 
 class Sleep(msgspec.Struct, kw_only=True):
-    night_of: LocalDate
-    bed_at: LocalDateTime | None = None
-    wake_at: LocalDateTime | None = None
+    night_of: EventDate
+    bed_at: EventDateTime | None = None
+    wake_at: EventDateTime | None = None
     quality: Quality5 | None = None
     awakenings: Awakenings | None = None
     nap_minutes: NapMinutes | None = None
@@ -72,7 +74,7 @@ class Sleep(msgspec.Struct, kw_only=True):
 
 
 class Activity(msgspec.Struct, kw_only=True):
-    at: LocalDateTime
+    at: EventDateTime
     minutes: Minutes
     kind: Literal["walk", "run", "cycle", "gym", "yoga", "housework", "other"] | None = None
     intensity: Literal["light", "moderate", "vigorous"] | None = None
@@ -107,7 +109,7 @@ class Medication(msgspec.Struct, kw_only=True):
 
 class Dose(msgspec.Struct, kw_only=True):
     medication_id: RecordRef
-    at: LocalDateTime
+    at: EventDateTime
     status: Literal["taken", "skipped"]
     amount: Quantity | None = None
     unit: Unit | None = None
@@ -116,7 +118,7 @@ class Dose(msgspec.Struct, kw_only=True):
 
 
 class Effect(msgspec.Struct, kw_only=True):
-    at: LocalDateTime
+    at: EventDateTime
     medication_id: RecordRef | None = None
     name: Name
     severity: Score3
@@ -124,21 +126,21 @@ class Effect(msgspec.Struct, kw_only=True):
 
 
 class Intake(msgspec.Struct, kw_only=True):
-    at: LocalDateTime
+    at: EventDateTime
     kind: Literal["alcohol", "caffeine", "meal", "other"]
     amount: Drinks | None = None
     note: Note | None = None
 
 
 class Assessment(msgspec.Struct, kw_only=True):
-    at: LocalDateTime
+    at: EventDateTime
     instrument: Literal["phq9", "gad7"]
     answers: Answers
     difficulty: Score3 | None = None
 
 
 class Session(msgspec.Struct, kw_only=True):
-    at: LocalDateTime
+    at: EventDateTime
     type: Literal[
         "esketamine", "ketamine", "ect", "rtms", "tms_theta", "vns", "dbs", "therapy", "other"
     ]
@@ -150,7 +152,7 @@ class Session(msgspec.Struct, kw_only=True):
 
 
 class Lab(msgspec.Struct, kw_only=True):
-    on: LocalDate
+    on: EventDate
     test: Literal["tsh", "vitamin_d", "lithium_level", "other"]
     value: Reading
     unit: Unit | None = None
@@ -199,7 +201,7 @@ class Appointment(msgspec.Struct, kw_only=True):
 
 
 class Measurement(msgspec.Struct, kw_only=True):
-    at: LocalDateTime
+    at: EventDateTime
     type: Literal["weight", "blood_pressure", "heart_rate", "other"]
     value: MeasurementValue
     unit: Unit | None = None

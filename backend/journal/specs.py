@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from backend.journal.fieldtypes import Check
+from backend.journal.fieldtypes import Check, NotFuture
 from backend.journal.kinds import KINDS, follow_up_default
 
 
@@ -21,6 +21,7 @@ class FieldSpec:
     rule: str  # completes "<field> must be ..."
     checks: tuple[Check, ...]
     default: Callable[[], Any]
+    not_future: NotFuture | None = None  # set on the time of a logged event
 
 
 def _without_none(annotation: Any) -> Any:
@@ -51,6 +52,13 @@ def _checks(annotation: Any) -> tuple[Check, ...]:
     return tuple(extra for extra in annotation.__metadata__ if isinstance(extra, Check))
 
 
+def _not_future(annotation: Any) -> NotFuture | None:
+    if typing.get_origin(annotation) is not Annotated:
+        return None
+    marks = [extra for extra in annotation.__metadata__ if isinstance(extra, NotFuture)]
+    return marks[0] if marks else None
+
+
 def _default(info: msgspec.structs.FieldInfo) -> Callable[[], Any]:
     if info.default_factory is not msgspec.NODEFAULT:
         return typing.cast(Callable[[], Any], info.default_factory)
@@ -68,6 +76,7 @@ def _specs(struct: type[msgspec.Struct]) -> dict[str, FieldSpec]:
             rule=_rule(annotation, f"{struct.__name__}.{info.name}"),
             checks=_checks(annotation),
             default=_default(info),
+            not_future=_not_future(annotation),
         )
     return specs
 

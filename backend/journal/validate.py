@@ -1,5 +1,6 @@
 """Per-change validation for sync: the first broken rule as a field-named, readable error."""
 
+import datetime as dt
 import math
 import re
 from collections.abc import Mapping
@@ -38,11 +39,18 @@ class FieldError(msgspec.Struct, frozen=True):
     detail: str
 
 
-def validate_change(*, kind: str, record_id: str, fields: Mapping[str, Any]) -> FieldError | None:
+def validate_change(
+    *,
+    kind: str,
+    record_id: str,
+    fields: Mapping[str, Any],
+    now: dt.datetime | None = None,
+) -> FieldError | None:
     """Check one change on its own; absent fields are fine, other changes may carry them.
 
-    Order: kind, record id, then each field by name (name, JSON-ness, rule, size), then rules
-    that span two fields of this change, then the size of the whole change.
+    Order: kind, record id, then each field by name (name, JSON-ness, rule, size, not in the
+    future when `now` is given), then rules that span two fields of this change, then the
+    size of the whole change.
     """
     specs = FIELD_SPECS.get(kind) if isinstance(kind, str) else None
     if specs is None:
@@ -58,6 +66,8 @@ def validate_change(*, kind: str, record_id: str, fields: Mapping[str, Any]) -> 
     total = 0
     for name, value in sorted(fields.items(), key=lambda item: str(item[0])):
         error = _check_name(name) or _check_json(name, value) or _check_rule(specs, name, value)
+        if error is None and now is not None:
+            error = _check_not_future(specs.get(name), name, value, now)
         if error is not None:
             return error
         size = len(msgspec.json.encode(value))
@@ -202,6 +212,31 @@ def _check_rule(specs: Mapping[str, FieldSpec], name: str, value: Any) -> FieldE
         if not check.test(value):
             return FieldError(check.code, name, f"{name} must be {spec.rule}.")
     return None
+
+
+# A date has no zone: it is "in the future" only once it is past the date anywhere on Earth
+# (UTC+14) plus the slack, so nobody east of the server is refused today's entries.
+_EARLIEST_ZONE = dt.timedelta(hours=14)
+
+
+def _check_not_future(
+    spec: FieldSpec | None, name: str, value: Any, now: dt.datetime
+) -> FieldError | None:
+    if spec is None or spec.not_future is None or value is None:
+        return None
+    slack = spec.not_future.slack
+    when = msgspec.convert(value, type=spec.type, strict=True)
+    if isinstance(when, dt.datetime):
+        too_late = when > now + slack
+    else:
+        too_late = when > (now + slack + _EARLIEST_ZONE).date()
+    if not too_late:
+        return None
+    return FieldError(
+        "in-future",
+        name,
+        f"{name} is more than a day in the future; an entry records something that happened.",
+    )
 
 
 def _check_reserved(name: str, value: Any) -> FieldError | None:

@@ -15,6 +15,7 @@ from backend.journal.kinds import PROFILE_ID
 from backend.reminders.schedule import (
     RoutineSpec,
     effective_due_at,
+    follow_up_after_edit,
     next_occurrences,
     routine_from_fields,
 )
@@ -159,16 +160,71 @@ async def plan_routine(
     await execute(
         engine,
         "DELETE FROM reminder WHERE user_id = {} AND routine_id = {} AND state = 'pending'"
-        " AND purpose IN ('main', 'follow_up')",
+        " AND purpose = 'main'",
         user_id,
         routine_id,
     )
     spec = routine_from_fields(str(routine_id), values) if values is not None else None
+    await revise_follow_ups(engine, user_id, routine_id, spec)
     if spec is None or not spec.enabled:
         await set_horizon(engine, user_id, routine_id, None)
         return
     await insert_reminders(engine, user_id, spec, profile, now - REPLAN_GRACE, now + HORIZON)
     await set_horizon(engine, user_id, routine_id, now + HORIZON)
+
+
+def revised_follow_up(
+    spec: RoutineSpec | None,
+    occurrence: str,
+    sent_due: datetime | None,
+    due: datetime,
+    tried: bool,
+) -> datetime | None:
+    """A waiting follow-up's due time after its routine changed, or None to drop it.
+
+    `sent_due` is when its reminder was due (None if that row is gone: then the follow-up's
+    own time stands in for it). A follow-up whose sending was already tried keeps its time,
+    which holds the retry's backoff and Retry-After.
+    """
+    if sent_due is None or tried:
+        return due if follow_up_after_edit(spec, occurrence, sent_due or due) else None
+    return follow_up_after_edit(spec, occurrence, sent_due)
+
+
+async def revise_follow_ups(
+    engine: Engine[Any], user_id: uuid.UUID, routine_id: uuid.UUID, spec: RoutineSpec | None
+) -> None:
+    """Keep, move or drop the routine's waiting follow-ups after an edit (or a delete).
+
+    Unlike the main reminders, these cannot be derived again: each belongs to a reminder
+    already sent, and only sending creates one. So they are revised in place, never
+    deleted and re-planned (that lost them for good).
+    """
+    rows = await fetch(
+        engine,
+        "SELECT f.id, f.occurrence, f.due_at, f.attempts, m.due_at AS sent_due"
+        " FROM reminder f LEFT JOIN reminder m"
+        " ON m.user_id = f.user_id AND m.slot = f.occurrence AND m.purpose = 'main'"
+        " WHERE f.user_id = {} AND f.routine_id = {} AND f.state = 'pending'"
+        " AND f.purpose = 'follow_up'",
+        user_id,
+        routine_id,
+    )
+    dropped: list[int] = []
+    for row in rows:
+        due = revised_follow_up(
+            spec, row["occurrence"], row["sent_due"], row["due_at"], int(row["attempts"]) > 0
+        )
+        if due is None:
+            dropped.append(int(row["id"]))
+        elif due != row["due_at"]:
+            await execute(engine, "UPDATE reminder SET due_at = {} WHERE id = {}", due, row["id"])
+    if dropped:
+        await execute(
+            engine,
+            f"DELETE FROM reminder WHERE id IN ({', '.join(['{}'] * len(dropped))})",
+            *dropped,
+        )
 
 
 async def replan_user(engine: Engine[Any], user_id: uuid.UUID, now: datetime) -> None:

@@ -144,14 +144,57 @@ def next_occurrences(routine: RoutineSpec, after: datetime, until: datetime) -> 
     return found
 
 
-def follow_up_due(occ: Occurrence, routine: RoutineSpec) -> datetime | None:
-    """When the single re-nudge is due, or None when the routine has none."""
+def follow_up_minutes(routine: RoutineSpec) -> int:
+    """Minutes from a sent reminder to its single re-nudge; 0 when the routine has none."""
     minutes = routine.follow_up_minutes
     if minutes is None:
         minutes = DEFAULT_MEDICATION_FOLLOW_UP if routine.kind == "medication" else 0
+    return max(minutes, 0)
+
+
+def follow_up_due(occ: Occurrence, routine: RoutineSpec) -> datetime | None:
+    """When the single re-nudge is due, or None when the routine has none."""
+    minutes = follow_up_minutes(routine)
     if minutes <= 0:
         return None
     return occ.due_at + timedelta(minutes=minutes)
+
+
+def live_routine(routine_id: str, values: Mapping[str, Any] | None) -> RoutineSpec | None:
+    """The routine while it still reminds: not deleted (`values` None), schedulable, enabled."""
+    if values is None:
+        return None
+    spec = routine_from_fields(routine_id, values)
+    return spec if spec is not None and spec.enabled else None
+
+
+def has_occurrence(routine: RoutineSpec, key: str, near: datetime) -> bool:
+    """Whether `key` is still one of the routine's occurrences (its times, days and zone).
+
+    `near` is when that occurrence was due; quiet hours can have moved a reminder up to a
+    day from its scheduled time, so the window is generous, and the key decides.
+    """
+    window = timedelta(days=2)
+    return any(occ.key == key for occ in next_occurrences(routine, near - window, near + window))
+
+
+def follow_up_after_edit(
+    routine: RoutineSpec | None, key: str, sent_due: datetime
+) -> datetime | None:
+    """When a waiting follow-up is due after its routine changed, or None to drop it.
+
+    The reminder for `key` (due at `sent_due`) already went out and its re-nudge waits: an
+    edit keeps it unless the edit makes it moot, that is the routine is deleted or off, has
+    no follow-up any more, or no longer has this occurrence (the time moved or the day was
+    dropped: the person expects the new time, not a nag about the old one). A changed delay
+    counts from the reminder that was sent, as the first one did.
+    """
+    if routine is None or not routine.enabled:
+        return None
+    minutes = follow_up_minutes(routine)
+    if minutes <= 0 or not has_occurrence(routine, key, sent_due):
+        return None
+    return sent_due + timedelta(minutes=minutes)
 
 
 def _is_int(value: object) -> bool:

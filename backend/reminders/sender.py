@@ -22,7 +22,7 @@ import msgspec
 from piccolo.engine.base import Engine
 
 from backend.db import execute, fetch, flatten, is_sqlite, placeholders, write_transaction
-from backend.journal.kinds import PROFILE_ID, follow_up_default
+from backend.journal.kinds import PROFILE_ID
 from backend.reminders.payload import ReminderContext, build_payload, encode_payload, local_time_of
 from backend.reminders.planner import (
     NewReminder,
@@ -32,6 +32,7 @@ from backend.reminders.planner import (
     profile_from_values,
     values_of,
 )
+from backend.reminders.schedule import follow_up_minutes, live_routine
 from backend.reminders.vapid import VapidKeys
 from backend.reminders.webpush import PushClient, PushOutcome, PushSubscriptionInfo, send_push
 
@@ -76,6 +77,7 @@ class _Batch:
     markers: set[tuple[uuid.UUID, str]]
     records: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]]
     profiles: dict[uuid.UUID, Profile]
+    snoozed: set[tuple[uuid.UUID, str]]
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
@@ -188,17 +190,32 @@ class ReminderSender:
             records[(row["user_id"], row["record_id"])] = values_of(_decode.decode(row["fields"]))
         profile_id = uuid.UUID(PROFILE_ID)
         profiles = {u: profile_from_values(records.get((u, profile_id), {})) for u in users}
-        return _Batch(subs, delivered, markers, records, profiles)
+        snoozed = await self._snoozed([c for c in claimed if c.purpose == "follow_up"])
+        return _Batch(subs, delivered, markers, records, profiles, snoozed)
 
     def _already_done(self, c: Claimed, kind: str, batch: _Batch) -> bool:
         if c.purpose not in ("main", "follow_up"):
             return False
+        if c.purpose == "follow_up" and (c.user_id, c.occurrence) in batch.snoozed:
+            return True  # a snooze replaces the follow-up, even one planned after it
         if kind == "medication":
             return (c.user_id, f"occ:{c.occurrence}") in batch.markers
         if kind == "checkin":
             day = c.occurrence.rsplit("@", 1)[-1][:10]
             return (c.user_id, f"checkin:{day}") in batch.markers
         return False
+
+    def _routine_off(self, c: Claimed, batch: _Batch) -> bool:
+        """Whether the person deleted or turned off this reminder's routine.
+
+        Re-planning only removes pending rows, so a reminder claimed before the edit (or
+        re-claimed from a crashed sender) must be checked here too. Test reminders have no
+        routine and always go.
+        """
+        if c.routine_id is None:
+            return False
+        values = batch.records.get((c.user_id, c.routine_id))
+        return live_routine(str(c.routine_id), values) is None
 
     def _context(self, c: Claimed, batch: _Batch) -> ReminderContext:
         routine = batch.records.get((c.user_id, c.routine_id), {}) if c.routine_id else {}
@@ -229,9 +246,12 @@ class ReminderSender:
         skipped: list[int] = []
         for c in claimed:
             ctx = self._context(c, batch)
-            # Already logged, or no device to remind: nothing to send, and no follow-up.
-            if self._already_done(c, ctx.routine_kind, batch) or not batch.subscriptions.get(
-                c.user_id
+            # Already logged, routine gone or off, or no device to remind: nothing to send,
+            # and no follow-up.
+            if (
+                self._already_done(c, ctx.routine_kind, batch)
+                or self._routine_off(c, batch)
+                or not batch.subscriptions.get(c.user_id)
             ):
                 skipped.append(c.id)
                 continue
@@ -340,17 +360,23 @@ class ReminderSender:
         )
 
     async def _follow_ups(self, done: list[Claimed], now: datetime) -> None:
-        """One re-nudge per occurrence, if the routine asks for it; skipped if done by then."""
+        """One re-nudge per occurrence, if the routine asks for it; skipped if done by then.
+
+        Read again here, in the transaction that records the sending: the routine may have
+        been deleted or turned off while the push was on its way, and a snooze tapped in
+        the meantime replaces the follow-up (reminders.md).
+        """
         follow_ups: list[NewReminder] = []
-        routines = await self._routines([c for c in done if c.routine_id])
+        with_routine = [c for c in done if c.routine_id]
+        routines = await self._routines(with_routine)
+        snoozed = await self._snoozed(with_routine)
         for c in done:
             values = routines.get((c.user_id, c.routine_id)) if c.routine_id else None
-            if not values:
+            spec = live_routine(str(c.routine_id), values)
+            if spec is None or (c.user_id, c.occurrence) in snoozed:
                 continue
-            minutes = values.get("follow_up_minutes")
-            if minutes is None:
-                minutes = follow_up_default(values.get("kind"))
-            if isinstance(minutes, int) and minutes > 0:
+            minutes = follow_up_minutes(spec)
+            if minutes > 0:
                 follow_ups.append(
                     NewReminder(
                         c.user_id,
@@ -370,8 +396,9 @@ class ReminderSender:
         users = list({u for u, _ in pairs})
         rows = await fetch(
             self.engine,
-            "SELECT user_id, record_id, fields FROM record WHERE"
-            f" kind = 'routine' AND user_id IN ({', '.join(['{}'] * len(users))})",
+            "SELECT user_id, record_id, fields FROM record WHERE kind = 'routine'"
+            f" AND deleted = {{}} AND user_id IN ({', '.join(['{}'] * len(users))})",
+            False,
             *users,
         )
         return {
@@ -379,3 +406,19 @@ class ReminderSender:
             for r in rows
             if (r["user_id"], r["record_id"]) in pairs
         }
+
+    async def _snoozed(self, claimed: list[Claimed]) -> set[tuple[uuid.UUID, str]]:
+        """(person, occurrence) pairs among these that the person has snoozed."""
+        if not claimed:
+            return set()
+        occurrences = list({c.occurrence for c in claimed})
+        users = list({c.user_id for c in claimed})
+        rows = await fetch(
+            self.engine,
+            "SELECT user_id, occurrence FROM reminder WHERE purpose = 'snooze'"
+            f" AND user_id IN ({', '.join(['{}'] * len(users))})"
+            f" AND occurrence IN ({', '.join(['{}'] * len(occurrences))})",
+            *users,
+            *occurrences,
+        )
+        return {(r["user_id"], r["occurrence"]) for r in rows}

@@ -72,6 +72,10 @@ RecordListener = Callable[[uuid.UUID, Sequence[AppliedRecord], datetime], Awaita
 class PushOutcome:
     results: list[ChangeResult]
     state: SyncStateRow
+    # The highest server_seq issued before this push, read under the same lock: a cursor
+    # above it is one this server never issued (sync.md: cursor_ahead). `state.last_seq`
+    # cannot tell, since the push moves it to at least now_in_microseconds.
+    seq_before: int
     max_incoming_ms: int = 0
     applied: list[AppliedRecord] = field(default_factory=list)
 
@@ -132,7 +136,7 @@ class SyncService:
         cursor = request.cursor
         if request.epoch is not None and request.epoch != state.epoch:
             reset = Reset("epoch_mismatch", state.epoch)
-        elif cursor > state.last_seq:
+        elif cursor > push.seq_before:
             reset = Reset("cursor_ahead", state.epoch)
         if reset is not None:
             cursor = 0
@@ -168,9 +172,11 @@ class SyncService:
         changes = [c for c in decoded if isinstance(c, ChangeIn)]
         if not changes:
             state = await self.current_state(user_id)
-            return PushOutcome([c for c in decoded if isinstance(c, ChangeResult)], state)
+            rejected = [c for c in decoded if isinstance(c, ChangeResult)]
+            return PushOutcome(rejected, state, state.last_seq)
         async with db.write_transaction(self.engine):
             state = await lock_state(self.engine, user_id)
+            seq_before = state.last_seq  # the merger advances state.last_seq in place
             merger = _BatchMerger(state, user_id, device_id, now)
             merger.seen = await load_changes(self.engine, user_id, [c.change_id for c in changes])
             merger.records = await load_records(
@@ -186,7 +192,7 @@ class SyncService:
             ]
             for listener in self.listeners:
                 await self._notify(listener, user_id, applied, now)
-        return PushOutcome(results, merger.state, merger.max_incoming_ms, applied)
+        return PushOutcome(results, merger.state, seq_before, merger.max_incoming_ms, applied)
 
     def _apply_within_budget(
         self, merger: _BatchMerger, decoded: list[ChangeIn | ChangeResult], started: float
@@ -446,6 +452,7 @@ class _BatchMerger:
             kind=change.kind,
             record_id=str(change.record_id),
             fields={k: w.v for k, w in change.fields.items()},
+            now=self.now,
         )
         if problem is not None:
             return ResultError(problem.code, problem.detail, problem.field)

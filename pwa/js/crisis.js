@@ -9,7 +9,8 @@ export const COUNTRIES = [
   { code: 'AU', name: 'Australia' },
   { code: 'NZ', name: 'New Zealand' },
   { code: 'EU', name: 'Another country in the European Union' },
-  { code: 'OTHER', name: 'Somewhere else' },
+  // ZZ is the code for an unknown region (Unicode CLDR): a two-letter code the server accepts.
+  { code: 'ZZ', name: 'Somewhere else' },
 ];
 
 const call = (number, label = `Call ${number}`) => ({
@@ -25,7 +26,8 @@ const SAMARITANS = {
   actions: [call('116 123')],
 };
 
-const FIND_A_HELPLINE = 'Find a free, confidential helpline in your country at findahelpline.com';
+// A link the person opens in a new tab; nothing is ever fetched from it.
+const FIND_A_HELPLINE = { text: 'Find a free, confidential helpline in your country at', href: 'https://findahelpline.com', label: 'findahelpline.com' };
 
 const LINES = {
   US: {
@@ -76,7 +78,7 @@ const LINES = {
     emergency: [{ label: 'Emergency: 112', href: 'tel:112' }],
     note: FIND_A_HELPLINE,
   },
-  OTHER: {
+  ZZ: {
     lines: [],
     emergency: [],
     note: FIND_A_HELPLINE,
@@ -91,8 +93,28 @@ export const NOBODY_MONITORS =
  * Lines for a country code from COUNTRIES. An unknown or unset country gets null: the help
  * screen then shows every country, because a wrong guess could give someone a number that
  * does not work where they are.
- * @returns {{lines: object[], emergency: object[], note?: string} | null}
+ * @returns {{lines: object[], emergency: object[], note?: {text: string, href: string, label: string}} | null}
  */
 export function crisisInfo(code) {
-  return Object.hasOwn(LINES, code) ? LINES[code] : null;
+  // "OTHER" is how "Somewhere else" was stored before ZZ; such a profile still gets its lines.
+  const known = code === 'OTHER' ? 'ZZ' : code;
+  return Object.hasOwn(LINES, known) ? LINES[known] : null;
+}
+
+// Digits with spaces, dashes, a (area code) and a leading +, not glued to letters, times (08:00),
+// decimals or doses (100 mg); dates and years are dropped after matching.
+const PHONE = /(?<![\p{L}\d:/.])\+?(?:\d[\d -]*)?(?:\(\d+\) ?)?\d[\d -]*\d(?![\p{L}\d:/%]|\.\d|\s*(?:mg|ml|g|am|pm)\b)/giu;
+const DATE_OR_YEAR = /^(?:\d{4}-\d\d?-\d\d?|\d\d?-\d\d?-\d{2,4}|(?:19|20)\d\d)$/;
+
+/** The person's own text as parts, each phone number (3+ digits) with its tel: number. */
+export function phoneParts(text) {
+  const parts = [];
+  let last = 0;
+  for (const m of text.matchAll(PHONE)) {
+    if (m[0].replace(/\D/g, '').length < 3 || DATE_OR_YEAR.test(m[0])) continue;
+    parts.push({ text: text.slice(last, m.index) }, { text: m[0], tel: m[0].replace(/[^\d+]/g, '') });
+    last = m.index + m[0].length;
+  }
+  parts.push({ text: text.slice(last) });
+  return parts.filter((p) => p.text);
 }

@@ -50,7 +50,7 @@ function chipsField(f, value, onChange) {
   });
   for (const tag of new Set([...f.options, ...chosen])) row.append(chip(tag));
   const inputId = newId('tag');
-  const input = h('input', { id: inputId, type: 'text', maxlength: 40, autocomplete: 'off' });
+  const input = h('input', { id: inputId, type: 'text', maxlength: f.itemMaxLength, autocomplete: 'off' });
   const add = () => {
     const tag = input.value.trim();
     if (!tag || chosen.has(tag)) return;
@@ -74,7 +74,7 @@ function inputField(f, value, onChange) {
   const common = { id, 'data-name': f.name, required: f.required, on: { change: (e) => onChange?.(f.name, readInput(f, e.target)) } };
   let control;
   if (f.type === 'textarea') {
-    control = h('textarea', { ...common, rows: 3, maxlength: f.maxlength, value: value ?? '' });
+    control = h('textarea', { ...common, rows: 3, value: value ?? '' });
     if (onChange) {
       // Auto-saving forms keep a note while it is typed, not only when focus leaves it.
       let timer = null;
@@ -92,8 +92,8 @@ function inputField(f, value, onChange) {
       h('input', { ...common, type: 'checkbox', checked: value === true }), h('label', { for: id, text: f.label }));
   } else {
     const type = { number: 'number', datetime: 'datetime-local', date: 'date', time: 'time', text: 'text' }[f.type];
-    control = h('input', { ...common, type, min: f.min, max: f.max, step: f.step, maxlength: f.maxlength, list: listId,
-      inputmode: f.type === 'number' ? 'decimal' : undefined, value: value ?? '' });
+    control = h('input', { ...common, type, min: f.min, max: f.max, step: f.step, list: listId,
+      inputmode: f.type === 'number' ? (f.whole ? 'numeric' : 'decimal') : undefined, value: value ?? '' });
   }
   const wrap = h('div', { class: 'field' }, h('label', { for: id, text: f.label }), control);
   if (f.quick) {
@@ -145,14 +145,15 @@ export function renderFields(fields, answers = {}, onChange = null) {
     }
     return out;
   };
+  // What the form itself needs; the record's own rules (validate.js) are checked after this.
   const check = () => {
     const a = read();
     for (const f of fields) {
       const v = a[f.name];
+      const el = root.querySelector(`input[data-name="${f.name}"]`);
+      // A number input holding text the browser cannot read reports '' : say so, never drop it.
+      if (f.type === 'number' && el?.validity?.badInput) return { field: f.name, message: `“${f.label}” must be a number.` };
       if (f.required && (v === null || v === '' || v === undefined)) return { field: f.name, message: `Please fill in “${f.label}”.` };
-      if (typeof v === 'number' && ((f.min !== undefined && v < f.min) || (f.max !== undefined && v > f.max))) {
-        return { field: f.name, message: `“${f.label}” must be between ${f.min} and ${f.max}.` };
-      }
     }
     return null;
   };

@@ -1,6 +1,7 @@
 // What each quick log asks for, how form answers become record values, and list summaries.
 // Plain data and pure functions (no DOM), so node tests cover them.
 
+import { RULES } from './rules.js';
 import { addDays, fromLocalInput, localClock, localDate, localIso, toLocalInput } from './time.js';
 
 export const TAGS = ['Work', 'Family', 'Alone', 'Conflict', 'Poor sleep', 'Pain', 'Period', 'Money', 'News', 'Weather'];
@@ -13,20 +14,46 @@ const QUALITY = [[1, '1 very poor'], [2, '2 poor'], [3, '3 okay'], [4, '4 good']
 
 const scale = (name, label, ends, extra = {}) => ({ name, label, type: 'scale', min: 0, max: 10, hint: ends, ...extra });
 const at = { name: 'at', label: 'When', type: 'datetime', required: true };
-const note = { name: 'note', label: 'Note (optional)', type: 'textarea', maxlength: 10000 };
+const note = { name: 'note', label: 'Note (optional)', type: 'textarea' };
 
 export const CHECKIN_DETAILS = [
   scale('anxiety', 'Anxiety', '0 none, 10 extreme'),
   scale('energy', 'Energy', '0 none, 10 lots'),
   scale('elevated', 'Mood too high or racing thoughts', '0 not at all, 10 extremely'),
   scale('irritability', 'Irritability', '0 not at all, 10 extremely'),
-  { name: 'tags', label: 'What was going on? (optional)', type: 'chips', options: TAGS },
+  { name: 'tags', label: 'What was going on? (optional)', type: 'chips', options: TAGS,
+    itemMaxLength: RULES.kinds.checkin.fields.tags.item.maxLength },
   note,
   { name: 'share_note', label: 'Include this note in links I share with my clinician', type: 'check' },
 ];
 
+/**
+ * Give a form's number inputs the server's limits (rules.js, generated from the server's kinds),
+ * so the keyboard and the spinner offer only what will sync. `record` names the record field a
+ * form field fills when the names differ (a sleep's bed time fills bed_at).
+ */
+function withRules(spec) {
+  const rules = RULES.kinds[spec.kind].fields;
+  for (const f of spec.fields) {
+    const rule = rules[f.record ?? f.name];
+    if (f.type !== 'number' || !rule) continue;
+    Object.assign(f, { min: rule.min, max: rule.max, step: rule.type === 'int' ? 1 : 'any', whole: rule.type === 'int' });
+  }
+  return spec;
+}
+
+/** The form field names mapped to record field names, and each record field's label. */
+export function labelsOf(spec) {
+  return Object.fromEntries(spec.fields.map((f) => [f.record ?? f.name, f.label]));
+}
+
 /** Form specs per quick log. `meds` are the person's medication records' {id, name}. */
 export function formSpec(form, meds = []) {
+  const spec = baseSpec(form, meds);
+  return spec && withRules(spec);
+}
+
+function baseSpec(form, meds) {
   const medOptions = meds.map((m) => [m.id, m.name]);
   switch (form) {
     case 'checkin':
@@ -35,45 +62,45 @@ export function formSpec(form, meds = []) {
       return { kind: 'dose', title: 'Dose', fields: [
         { name: 'medication_id', label: 'Medication', type: 'radio', options: medOptions, required: true },
         { name: 'status', label: 'Taken or skipped?', type: 'radio', options: [['taken', 'Taken'], ['skipped', 'Skipped']], required: true },
-        { name: 'amount', label: 'Amount (optional)', type: 'number', min: 0, step: 'any' },
-        { name: 'unit', label: 'Unit (optional)', type: 'text', maxlength: 20 },
+        { name: 'amount', label: 'Amount (optional)', type: 'number' },
+        { name: 'unit', label: 'Unit (optional)', type: 'text' },
         at,
       ] };
     case 'sleep':
       return { kind: 'sleep', title: 'Sleep last night', fields: [
         { name: 'night_of', label: 'Night of', type: 'date', required: true },
-        { name: 'bed_time', label: 'Went to bed (optional)', type: 'time' },
-        { name: 'wake_time', label: 'Woke up (optional)', type: 'time' },
+        { name: 'bed_time', record: 'bed_at', label: 'Went to bed (optional)', type: 'time' },
+        { name: 'wake_time', record: 'wake_at', label: 'Woke up (optional)', type: 'time' },
         { name: 'quality', label: 'How well did you sleep? (optional)', type: 'radio', options: QUALITY },
-        { name: 'awakenings', label: 'Times you woke up (optional)', type: 'number', min: 0, max: 50, step: 1 },
+        { name: 'awakenings', label: 'Times you woke up (optional)', type: 'number' },
         note,
       ] };
     case 'activity':
       return { kind: 'activity', title: 'Movement', fields: [
-        { name: 'minutes', label: 'Minutes', type: 'number', min: 1, max: 1440, step: 1, required: true, quick: [5, 10, 20, 30, 60] },
+        { name: 'minutes', label: 'Minutes', type: 'number', required: true, quick: [5, 10, 20, 30, 60] },
         { name: 'kind', label: 'What kind? (optional)', type: 'select', options: ACTIVITY },
         { name: 'intensity', label: 'How hard? (optional)', type: 'select', options: INTENSITY },
         at,
       ] };
     case 'alcohol':
       return { kind: 'intake', title: 'Alcohol', fixed: { kind: 'alcohol' }, fields: [
-        { name: 'amount', label: 'Standard drinks', type: 'number', min: 0, max: 100, step: 0.5, required: true, quick: [1, 2, 3, 4] },
+        { name: 'amount', label: 'Standard drinks', type: 'number', required: true, quick: [1, 2, 3, 4] },
         at, note,
       ] };
     case 'meal':
       return { kind: 'intake', title: 'Meal', fixed: { kind: 'meal', amount: 1 }, fields: [at, note] };
     case 'effect':
       return { kind: 'effect', title: 'Side effect', fields: [
-        { name: 'name', label: 'What did you notice?', type: 'text', required: true, maxlength: 100, suggestions: EFFECT_NAMES },
+        { name: 'name', label: 'What did you notice?', type: 'text', required: true, suggestions: EFFECT_NAMES },
         { name: 'severity', label: 'How bad?', type: 'radio', options: SEVERITY, required: true },
         { name: 'medication_id', label: 'From which medication? (optional)', type: 'select', options: medOptions },
         at, note,
       ] };
     case 'medication':
       return { kind: 'medication', title: 'Add a medication', fields: [
-        { name: 'name', label: 'Name', type: 'text', required: true, maxlength: 100 },
-        { name: 'dose', label: 'Dose (optional)', type: 'number', min: 0, step: 'any' },
-        { name: 'unit', label: 'Unit (optional)', type: 'text', maxlength: 20 },
+        { name: 'name', label: 'Name', type: 'text', required: true },
+        { name: 'dose', label: 'Dose (optional)', type: 'number' },
+        { name: 'unit', label: 'Unit (optional)', type: 'text' },
         { name: 'role', label: 'What is it for? (optional)', type: 'select', options: ROLES },
         { name: 'as_needed', label: 'Taken only as needed', type: 'check' },
       ] };
@@ -88,13 +115,30 @@ export function formOf(record) {
   return record.kind;
 }
 
-/** Bed and wake clock times on a night, as offset date-times: bed after noon is that evening. */
+export const LONG_NIGHT_HOURS = 16;
+
+/**
+ * Bed and wake clock times on a night, as offset date-times. A bedtime later on the clock than
+ * the wake time crossed midnight (bed the evening before); otherwise both are on one day: the
+ * night's own date for an afternoon bedtime (a day sleeper), the next morning for one after
+ * midnight. Wake is never before bed, so a night is always shorter than a day.
+ */
 export function sleepTimes(nightOf, bedTime, wakeTime) {
   const next = addDays(nightOf, 1);
   const out = {};
-  if (bedTime) out.bed_at = fromLocalInput(`${Number(bedTime.slice(0, 2)) >= 12 ? nightOf : next}T${bedTime}`);
-  if (wakeTime) out.wake_at = fromLocalInput(`${next}T${wakeTime}`);
+  let bedDay = Number(bedTime?.slice(0, 2)) >= 12 ? nightOf : next;
+  if (bedTime && wakeTime) bedDay = bedTime > wakeTime ? nightOf : bedDay;
+  const wakeDay = bedTime && wakeTime && bedTime <= wakeTime ? bedDay : next;
+  if (bedTime) out.bed_at = fromLocalInput(`${bedDay}T${bedTime}`);
+  if (wakeTime) out.wake_at = fromLocalInput(`${wakeDay}T${wakeTime}`);
   return out;
+}
+
+/** Hours between bed and wake, or null when either is missing. */
+export function sleepHours(values) {
+  const bed = Date.parse(values.bed_at ?? '');
+  const wake = Date.parse(values.wake_at ?? '');
+  return Number.isNaN(bed) || Number.isNaN(wake) ? null : (wake - bed) / 3600000;
 }
 
 /** Form answers (as read from inputs) to record values. */

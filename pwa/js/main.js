@@ -2,7 +2,7 @@
 // triggers and status line. Nothing blocks the first render but opening the database.
 
 import { openDb } from './db.js';
-import { countOutbox } from './outbox.js';
+import { countOutbox, unsyncedCounts } from './outbox.js';
 import { IOS_7_DAYS, iosNotInstalled } from './platform.js';
 import { refreshSubscription } from './push.js';
 import { show } from './router.js';
@@ -26,17 +26,24 @@ async function boot() {
   // Readings can finish out of order (a sync's reading started before a new write): only
   // the newest one is shown, so the line never says "All synced" over an unsent entry.
   let statusReading = 0;
+  let shownStatus = '';
   async function updateStatus() {
     const reading = ++statusReading;
-    const [{ account }, pending] = await Promise.all([readAccount(db), countOutbox(db)]);
+    const [{ account }, { pending, rejected }] = await Promise.all([readAccount(db), unsyncedCounts(db)]);
     if (reading !== statusReading) return { account, pending };
     const problem = account?.needs_signin ? 'signin' : sync.problem;
-    const { text, tone } = describeStatus({
-      signedIn: Boolean(account), online: navigator.onLine, pending, syncing: sync.syncing, problem,
+    const { text, tone, review } = describeStatus({
+      signedIn: Boolean(account), online: navigator.onLine, pending, rejected, syncing: sync.syncing, problem,
     });
+    // The line is a live region: rewriting it with the same words makes screen readers say
+    // them again, so it changes only when what it says changes.
+    const shown = `${tone}|${problem}|${review}|${text}`;
+    if (shown === shownStatus) return { account, pending };
+    shownStatus = shown;
     statusEl.className = `sync-line ${tone}`;
     statusEl.replaceChildren(text);
     if (problem === 'signin') statusEl.append(' ', h('a', { href: '#/account', text: 'Sign in' }));
+    else if (review) statusEl.append(' ', h('a', { href: '#/account', text: 'Review' }));
     if (problem === 'upgrade') {
       statusEl.append(' ', h('button', { type: 'button', class: 'small', text: 'Reload', on: { click: () => location.reload() } }));
     }

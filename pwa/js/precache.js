@@ -1,5 +1,8 @@
-// The one list of files the service worker keeps for offline use (the app shell).
-// tests/js/precache.test.mjs checks it names every module and that sw.js's VERSION matches
+// The lists of files the service worker keeps for offline use. PRECACHE is the shell: opening,
+// logging, syncing and Get help; the worker installs only once all of it is stored. LATER holds
+// the screens reached from it (sync and account, routines, safety plan, earlier days): stored
+// right after, when the worker activates, so a cheap phone gets a working offline app sooner.
+// tests/js/precache.test.mjs checks the lists name every file and that sw.js's VERSION matches
 // the files' contents; `node tests/js/pwa-budget.mjs --stamp` updates VERSION.
 
 export const PRECACHE = [
@@ -20,6 +23,7 @@ export const PRECACHE = [
   '/js/platform.js',
   '/js/push.js',
   '/js/router.js',
+  '/js/rules.js',
   '/js/scheduler.js',
   '/js/session.js',
   '/js/snooze.js',
@@ -29,10 +33,20 @@ export const PRECACHE = [
   '/js/time.js',
   '/js/ui.js',
   '/js/uuid.js',
-  '/js/views/account.js',
+  '/js/validate.js',
+  '/js/versions.js',
+  '/js/views/entries.js',
   '/js/views/help.js',
   '/js/views/log.js',
-  '/js/views/plan.js',
-  '/js/views/routines.js',
   '/js/views/today.js',
 ];
+
+export const LATER = [
+  '/js/views/account.js',
+  '/js/views/day.js',
+  '/js/views/plan.js',
+  '/js/views/routines.js',
+];
+
+/** Every file kept for offline use. */
+export const ALL = [...PRECACHE, ...LATER];

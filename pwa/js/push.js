@@ -60,6 +60,18 @@ export function testMessage({ status, body }) {
   return 'The server could not send a test reminder right now. Please try again later.';
 }
 
+/** How long the browser's push service gets to answer before the person is told. */
+export const PUSH_TIMEOUT_MS = 20_000;
+
+/** `promise`, or a TimeoutError after `ms`: pushManager.subscribe() can hang for ever. */
+export function withTimeout(promise, ms) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 const registration = () => globalThis.navigator?.serviceWorker?.getRegistration('/') ?? Promise.resolve(undefined);
 
 /** This browser's push subscription, or null. */
@@ -79,7 +91,8 @@ export async function postSubscription(db, sub) {
 /**
  * The tap on "Turn on reminders". The permission prompt comes first, straight from the tap
  * (Safari only shows it for a user gesture); then a subscription for the server's key, which
- * the server learns now when signed in, or at the next start after sign-in.
+ * the server learns now when signed in, or at the next start after sign-in. Browser tests
+ * shorten the wait for the push service by setting `window.__tendPushTimeoutMs`.
  * @returns {Promise<{ok: boolean, step: string, permission?: string, status?: number}>}
  */
 export async function turnOnReminders(db, { signedIn }) {
@@ -88,18 +101,22 @@ export async function turnOnReminders(db, { signedIn }) {
   if (permission !== 'granted') return { ok: false, step: 'permission', permission };
   const key = await api('/push/key');
   if (key.status !== 200) return { ok: false, step: 'key', status: key.status };
-  const reg = await navigator.serviceWorker.ready;
-  let sub = await reg.pushManager.getSubscription();
-  const subKey = sub?.options?.applicationServerKey;
-  if (sub && (!subKey || toBase64Url(subKey) !== key.body.public_key)) {
-    // A subscription made for another server key cannot receive this server's pushes.
-    await sub.unsubscribe();
-    sub = null;
-  }
-  sub ??= await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromBase64Url(key.body.public_key) });
+  const sub = await withTimeout(subscribe(key.body.public_key), globalThis.__tendPushTimeoutMs ?? PUSH_TIMEOUT_MS)
+    .catch((err) => { if (err?.name !== 'TimeoutError') throw err; });
+  if (!sub) return { ok: false, step: 'timeout' };
   if (!signedIn) return { ok: true, step: 'local' };
   const status = await postSubscription(db, sub);
   return { ok: status === 201, step: 'post', status };
+}
+
+async function subscribe(publicKey) {
+  const reg = await navigator.serviceWorker.ready;
+  const sub = await reg.pushManager.getSubscription();
+  const subKey = sub?.options?.applicationServerKey;
+  if (sub && subKey && toBase64Url(subKey) === publicKey) return sub;
+  // A subscription made for another server key cannot receive this server's pushes.
+  await sub?.unsubscribe();
+  return reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromBase64Url(publicKey) });
 }
 
 // Re-posts and deletes of the subscription run one after another: a re-post still in flight

@@ -2,6 +2,7 @@
 
 const routes = {
   today: () => import('./views/today.js'),
+  day: () => import('./views/day.js'),
   help: () => import('./views/help.js'),
   plan: () => import('./views/plan.js'),
   account: () => import('./views/account.js'),
@@ -21,7 +22,8 @@ export async function show(root, ctx, { focus = true } = {}) {
   const view = await routes[name]();
   const handle = (await view.render(root, ctx)) ?? {};
   for (const a of document.querySelectorAll('[data-route]')) {
-    if (a.dataset.route === name) a.setAttribute('aria-current', 'page');
+    // An earlier day belongs to Today in the navigation.
+    if (a.dataset.route === (name === 'day' ? 'today' : name)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   document.title = name === 'today' ? 'Tend' : `${root.querySelector('h1')?.textContent ?? 'Tend'} · Tend`;

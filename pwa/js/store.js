@@ -6,6 +6,7 @@ import { isDeleted, jsonEqual, lwwMerge } from './merge.js';
 import { getAll, req, run } from './db.js';
 import { localIso, sortKeyOf } from './time.js';
 import { uuidv4, uuidv7 } from './uuid.js';
+import { checkRecord } from './validate.js';
 
 export const SCHEMA_VERSION = 1;
 export const PROFILE_ID = '00000000-0000-0000-0000-000000000001';
@@ -57,14 +58,42 @@ export async function deviceIn(meta) {
 }
 
 /**
+ * A new save of a record the server refused a change to fixes that change: its fields the
+ * person did not change again go out once more with the values and HLCs this device holds
+ * (the server kept nothing of a refused change), and it leaves the dead-letter list. A refused
+ * change whose values still break the rules stays listed and is not re-sent, so it cannot
+ * drag this save down with it.
+ */
+async function takeFixes(deadLetter, existing, changed) {
+  const resend = {};
+  if (!existing) return resend;
+  const refused = (await getAll(deadLetter)).filter((d) => d.record_id === existing.id);
+  for (const dead of refused) {
+    const again = {};
+    for (const name of Object.keys(dead.fields)) {
+      const mine = existing.fields[name];
+      if (mine && !Object.hasOwn(changed, name)) again[name] = mine;
+    }
+    const values = Object.fromEntries(Object.entries(again).map(([name, f]) => [name, f.v]));
+    if (checkRecord(existing.kind, values)) continue;
+    Object.assign(resend, again);
+    deadLetter.delete(dead.change_id);
+  }
+  return resend;
+}
+
+/**
  * Save a new record or an edit. Without `id` a new record is created with all `values` in one
  * change (base_seq 0); with `id` only the values that differ are sent, with base_seq = the
  * server_seq this device last saw. A singleton that is new here sends only what was set, so it
- * never overwrites fields another device wrote. Resolves after the transaction is durable
- * with `{record, changeId}` (`changeId` null when nothing changed).
+ * never overwrites fields another device wrote. A save also fixes refused changes to the record
+ * (see takeFixes). Each outbox entry keeps the values it replaced (`prev`, never sent), so a
+ * refused change can be discarded. Resolves after the transaction is durable with
+ * `{record, changeId}` (`changeId` null when nothing changed).
  */
 export async function writeRecord(db, { id, kind, values, nowMs = Date.now() }) {
-  return run(db, ['records', 'outbox', 'meta'], 'readwrite', async ({ records, outbox, meta }) => {
+  const stores = ['records', 'outbox', 'meta', 'dead_letter'];
+  return run(db, stores, 'readwrite', async ({ records, outbox, meta, dead_letter: deadLetter }) => {
     const { hlc } = await deviceIn(meta);
     const recordId = id ?? uuidv7(nowMs);
     const existing = id ? await req(records.get(recordId)) : undefined;
@@ -76,11 +105,18 @@ export async function writeRecord(db, { id, kind, values, nowMs = Date.now() }) 
     } else {
       changed = { ...changedValues({}, values), _created_at: localIso(nowMs) };
     }
-    if (Object.keys(changed).length === 0) return { record: existing ?? null, changeId: null };
+    const resend = await takeFixes(deadLetter, existing, changed);
+    if (Object.keys(changed).length === 0 && Object.keys(resend).length === 0) {
+      return { record: existing ?? null, changeId: null };
+    }
     const next = send(hlc, nowMs);
     const stamp = formatHlc(next);
-    const fields = {};
-    for (const [name, v] of Object.entries(changed)) fields[name] = { v, hlc: stamp };
+    const fields = { ...resend };
+    const prev = {};
+    for (const [name, v] of Object.entries(changed)) {
+      fields[name] = { v, hlc: stamp };
+      prev[name] = existing?.fields[name] ?? null;
+    }
     const recordKind = existing?.kind ?? kind;
     const record = materialize({
       id: recordId,
@@ -98,9 +134,43 @@ export async function writeRecord(db, { id, kind, values, nowMs = Date.now() }) 
       schema_version: SCHEMA_VERSION,
       base_seq: existing?.server_seq ?? 0,
       fields,
+      prev,
     });
     meta.put(next, 'hlc');
     return { record, changeId };
+  });
+}
+
+/**
+ * The person gives up their refused changes to a record: each field still holding a refused
+ * value gets back what it held before (kept in the change as `prev`), and a record the server
+ * never had, with nothing else waiting to sync, is removed. The next pull brings the server's
+ * version of anything else. Resolves with the record as it now is, or null when removed.
+ */
+export function discardRejected(db, recordId) {
+  return run(db, ['records', 'outbox', 'dead_letter'], 'readwrite', async ({ records, outbox, dead_letter: deadLetter }) => {
+    const dead = (await getAll(deadLetter)).filter((d) => d.record_id === recordId);
+    // Newest first, so an older refused change restores what was there before both.
+    dead.sort((a, b) => (a.change_id < b.change_id ? 1 : -1));
+    for (const d of dead) deadLetter.delete(d.change_id);
+    const record = await req(records.get(recordId));
+    if (!record) return null;
+    const waiting = await req(outbox.index('by_record').count(IDBKeyRange.only(recordId)));
+    if (!record.server_seq && waiting === 0) {
+      records.delete(recordId);
+      return null;
+    }
+    const fields = { ...record.fields };
+    for (const d of dead) {
+      for (const [name, sent] of Object.entries(d.fields)) {
+        if (fields[name]?.hlc !== sent.hlc || !d.prev || !Object.hasOwn(d.prev, name)) continue;
+        if (d.prev[name]) fields[name] = d.prev[name];
+        else delete fields[name];
+      }
+    }
+    const next = materialize({ ...record, fields });
+    records.put(next);
+    return next;
   });
 }
 

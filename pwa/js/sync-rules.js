@@ -70,15 +70,22 @@ export function clockLooksOff(skewMs) {
   return typeof skewMs === 'number' && Math.abs(skewMs) > SKEW_WARN_MS;
 }
 
-const plural = (n) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
+/** "1 entry", "2 entries". */
+export const entries = (n) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
+/** "1 entry is", "2 entries are". */
+export const entriesAre = (n) => `${entries(n)} ${n === 1 ? 'is' : 'are'}`;
 
 /**
- * The sync line the person reads, in plain words.
- * @param {{signedIn: boolean, online: boolean, pending: number, syncing?: boolean, problem?: string|null}} s
- * @returns {{text: string, tone: 'ok'|'info'|'warn'}}
+ * The sync line the person reads, in plain words. `pending` and `rejected` count entries (not
+ * field changes): rejected ones are changes the server refused, so the line never says
+ * "All synced" while one of them waits for the person.
+ * @param {{signedIn: boolean, online: boolean, pending: number, rejected?: number, syncing?: boolean, problem?: string|null}} s
+ * @returns {{text: string, tone: 'ok'|'info'|'warn', review?: boolean}}
  */
-export function describeStatus({ signedIn, online, pending, syncing = false, problem = null }) {
-  const waiting = pending > 0 ? ` — ${pending} not yet synced` : '';
+export function describeStatus({ signedIn, online, pending, rejected = 0, syncing = false, problem = null }) {
+  const refusedText = `${entries(rejected)} could not be saved to the server`;
+  const waiting = (pending > 0 ? ` — ${entries(pending)} not yet synced` : '') +
+    (rejected > 0 ? ` — ${refusedText}` : '');
   if (!signedIn) return { text: 'Saved on this device only', tone: 'info' };
   if (problem === 'signin') return { text: `Sign in again to sync${waiting}`, tone: 'warn' };
   if (problem === 'forbidden') {
@@ -90,7 +97,11 @@ export function describeStatus({ signedIn, online, pending, syncing = false, pro
   }
   if (problem === 'busy') return { text: `Sync paused: server busy${waiting}`, tone: 'info' };
   if (problem === 'error') return { text: `Could not reach the server, will retry${waiting}`, tone: 'info' };
-  if (syncing) return { text: pending > 0 ? `Syncing ${plural(pending)}…` : 'Syncing…', tone: 'info' };
-  if (pending > 0) return { text: `${pending} not yet synced`, tone: 'info' };
+  if (syncing) return { text: pending > 0 ? `Syncing ${entries(pending)}…` : 'Syncing…', tone: 'info' };
+  if (rejected > 0) {
+    const rest = pending > 0 ? ` — ${entries(pending)} not yet synced` : '';
+    return { text: `${refusedText}${rest}`, tone: 'warn', review: true };
+  }
+  if (pending > 0) return { text: `${entries(pending)} not yet synced`, tone: 'info' };
   return { text: 'All synced', tone: 'ok' };
 }

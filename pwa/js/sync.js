@@ -10,6 +10,7 @@ import { sendPendingSnoozes } from './snooze.js';
 import { SCHEMA_VERSION, deviceIn, materialize } from './store.js';
 import { classifyResults, decideHttp } from './sync-rules.js';
 import { uuidv7 } from './uuid.js';
+import { keepHistories } from './versions.js';
 
 export const LOCK_NAME = 'tend-sync';
 export const PULL_LIMIT = 500;
@@ -33,7 +34,8 @@ function readState(db) {
 function toDeadLetter(stores, dead, nowMs) {
   for (const { entry, error } of dead) {
     stores.outbox.delete(entry.seq);
-    stores.dead_letter.put({ ...toWire(entry), error, at: nowMs });
+    // `prev` (the values the change replaced) stays with it, so it can be discarded later.
+    stores.dead_letter.put({ ...toWire(entry), prev: entry.prev, error, at: nowMs });
   }
 }
 
@@ -200,9 +202,11 @@ async function moveToDeadLetter(db, entry, code, nowMs) {
 export function syncWithLock(db, options = {}) {
   const job = async () => {
     const outcome = await syncOnce(db, options);
-    // The server is reachable: send what waited for it besides entries (offline snoozes).
+    // The server is reachable: send what waited for it besides entries (offline snoozes), and
+    // keep both versions of entries changed on two devices, to compare them offline later.
     if (outcome.kind === 'ok') {
       await sendPendingSnoozes(db, { nowMs: (options.now ?? Date.now)(), fetchImpl: options.fetchImpl }).catch(() => {});
+      if (outcome.conflicts?.length) await keepHistories(db, outcome.conflicts, { fetchImpl: options.fetchImpl });
     }
     return outcome;
   };

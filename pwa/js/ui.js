@@ -84,7 +84,8 @@ export function hideSnack() {
 
 /**
  * Open a modal dialog holding `content` (built by the caller). Resolves when it closes.
- * Focus goes back to the element that opened it.
+ * Focus goes back to the element that opened it. A modal hides the header, so the dialog
+ * carries its own "Get help": one tap closes it (like Close) and opens the help screen.
  */
 export function openDialog(title, build) {
   const opener = document.activeElement;
@@ -94,7 +95,9 @@ export function openDialog(title, build) {
   dlg.append(
     h('div', { class: 'sheet-head' },
       h('h2', { id: titleId, text: title }),
-      h('button', { type: 'button', class: 'ghost', text: 'Close', on: { click: close } })),
+      h('span', { class: 'sheet-tools' },
+        h('a', { class: 'button help-link', href: '#/help', text: 'Get help', on: { click: close } }),
+        h('button', { type: 'button', class: 'ghost', text: 'Close', on: { click: close } }))),
     build(close),
   );
   document.body.append(dlg);

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import socket
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, expect
@@ -133,3 +136,83 @@ def fire_background_sync(page: Page, origin: str) -> None:
         "ServiceWorker.dispatchSyncEvent",
         {"origin": origin, "registrationId": reg, "tag": "tend-sync", "lastChance": False},
     )
+
+
+HOLD_SYNC_LOCK = """async () => {
+  const { LOCK_NAME } = await import('/js/sync.js');
+  await new Promise((held) => {
+    navigator.locks.request(LOCK_NAME, () => new Promise((release) => {
+      globalThis.__tendReleaseSyncLock = release;
+      held();
+    }));
+  });
+}"""
+
+
+def hold_sync_lock(page: Page) -> Callable[[], None]:
+    """Take the app's sync Web Lock, so every sync waits; returns the function that frees it.
+
+    Writes made meanwhile all wait in the outbox, so the next sync carries every one of them.
+    """
+    page.evaluate(HOLD_SYNC_LOCK)
+    return lambda: page.evaluate("() => globalThis.__tendReleaseSyncLock()")
+
+
+def wait_for(page: Page, condition: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
+    """Wait for a Python-side condition, letting Playwright run route and event handlers."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        page.wait_for_timeout(20)
+
+
+def server_records(context: BrowserContext, url: str, kind: str) -> list[dict[str, Any]]:
+    """The records of one kind the server holds for the context's signed-in account."""
+    response = context.request.get(url + "/api/v1/account/export")
+    assert response.ok, response.status
+    return [r for r in response.json()["records"] if r["kind"] == kind]
+
+
+class Blackhole:
+    """A local port that accepts connections and never answers: a request sent there stays in
+    flight until the browser gives up on it (a closed tab), and no server ever sees it.
+
+    A Playwright route left pending is no substitute: when its page closes, Chromium may let the
+    paused request go on to the server.
+    """
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self._stop = threading.Event()
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    @property
+    def connections(self) -> int:
+        """How many connections arrived (and are being held open)."""
+        return len(self._held)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self._held.append(connection)
+
+    def __enter__(self) -> Blackhole:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        for connection in self._held:
+            connection.close()
+        self._listener.close()

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from tests.browser.pwa_support import (
+    Blackhole,
     expect_all_synced,
     finish_checkin,
     fire_background_sync,
+    hold_sync_lock,
     new_username,
     open_app,
+    server_records,
     sign_in,
     sign_up,
     store,
     sync_now,
     tap_mood,
+    wait_for,
 )
 from tests.support.live_server import LiveServer
 
@@ -144,43 +150,105 @@ def test_same_field_edited_on_two_devices_converges_and_is_flagged(
     assert record["_conflict"] is True
     a.get_by_role("link", name="Today").click()
     a.reload()
-    flag = a.locator("#entries").get_by_text("Changed on two devices — check this")
+    flag = a.locator("#entries").get_by_text("Changed on two devices")
     expect(flag).to_be_visible()
-    a.get_by_role("button", name="Keep as shown").click()
+    a.get_by_role("button", name=re.compile("^Compare versions")).click()
+    a.get_by_role("dialog", name="Changed on two devices").get_by_role(
+        "button", name="Keep version A"
+    ).click()
     expect(flag).to_have_count(0)
     sync_now(a)
     sync_now(b)
     assert values(b)[next(iter(values(b)))]["_conflict"] is False
 
 
+@pytest.mark.parametrize("server_gets_it", [True, False], ids=["answer_lost", "never_sent"])
 def test_a_tab_closed_mid_sync_loses_and_duplicates_nothing(
-    server_url: str, new_context: Callable[..., BrowserContext]
+    server_url: str, new_context: Callable[..., BrowserContext], server_gets_it: bool
 ) -> None:
     a, username = signed_up_device(new_context, server_url)
     context = a.context
     a.get_by_role("link", name="Today").click()
+    in_flight: list[dict[str, Any]] = []
 
-    def swallow_answer(route: Route) -> None:
-        # The server applies the push, but the answer never reaches the tab.
-        route.fetch()
+    with Blackhole() as nowhere:
 
-    context.route("**/api/v1/sync", swallow_answer)
-    for mood in (1, 2, 3):
-        tap_mood(a, mood)
-        finish_checkin(a)
-    a.wait_for_timeout(1500)
-    assert len(store(a, "outbox")) == 3
-    a.close()
-    context.unroute("**/api/v1/sync")
+        def hold_open(route: Route) -> None:
+            body = json.loads(route.request.post_data or "{}")
+            if in_flight:
+                # Offline until the app is opened again: a Background Sync the closing tab may
+                # have registered must not deliver the entries first.
+                route.abort()
+            elif not body.get("changes"):
+                route.continue_()
+            else:
+                if server_gets_it:
+                    route.fetch()  # the server applies the push; its answer never reaches the tab
+                # The tab's request waits on a connection that never answers.
+                route.continue_(url=nowhere.url + "/api/v1/sync")
+                in_flight.append(body)
 
+        context.route("**/api/v1/sync", hold_open)
+        # While the test holds the sync lock the app's own after-write sync waits, so when it
+        # runs it carries all three entries.
+        release_sync = hold_sync_lock(a)
+        for mood in (1, 2, 3):
+            tap_mood(a, mood)
+            finish_checkin(a)
+        pending = store(a, "outbox")
+        assert len(pending) == 3
+        logged = {e["record_id"] for e in pending}
+        change_ids = {e["change_id"] for e in pending}
+        release_sync()
+        wait_for(a, lambda: bool(in_flight), "the app's sync request")
+        wait_for(a, lambda: nowhere.connections > 0, "the request to be on the wire")
+        [sent] = in_flight
+        assert {c["change_id"] for c in sent["changes"]} == change_ids
+        assert len(store(a, "outbox")) == 3  # the tab never heard back
+        a.close()
+
+        # Before the app is opened again the server has the entries only if the push reached it.
+        before = server_records(context, server_url, "checkin")
+        assert {r["id"] for r in before} == (logged if server_gets_it else set())
+        context.unroute("**/api/v1/sync")
+
+    answers: list[dict[str, Any]] = []
+
+    def watch(route: Route) -> None:
+        response = route.fetch()
+        answers.append(response.json())
+        route.fulfill(response=response)
+
+    context.route("**/api/v1/sync", watch)
     again = open_app(context, server_url)
     expect_all_synced(again)
     assert store(again, "outbox") == []
+    # The reopened app sent the same changes again: the server had processed them once (the
+    # lost answer) or never, and says so.
+    results: dict[str, dict[str, Any]] = {}
+    for answer in answers:
+        for result in answer.get("results", []):
+            results.setdefault(result["change_id"], result)  # how it was first received
+    assert set(results) >= change_ids
+    for change_id in change_ids:
+        if server_gets_it:
+            assert results[change_id]["status"] == "duplicate"
+            assert results[change_id]["original_status"] == "applied"
+        else:
+            assert results[change_id]["status"] == "applied"
+
+    after = server_records(context, server_url, "checkin")
+    assert sorted(r["id"] for r in after) == sorted(logged)  # each entry once, nothing else
+    assert sorted(r["fields"]["mood"]["v"] for r in after) == [1, 2, 3]
+    if server_gets_it:  # the re-sent changes did not write the records a second time
+        assert {r["id"]: r["server_seq"] for r in after} == {
+            r["id"]: r["server_seq"] for r in before
+        }
     b = open_app(new_context(), server_url)
     sign_in(b, username)
     sync_now(b)
-    moods = sorted(v["mood"] for v in values(b).values())
-    assert moods == [1, 2, 3]
+    assert values(b) == values(again)
+    assert sorted(v["mood"] for v in values(b).values() if "mood" in v) == [1, 2, 3]
 
 
 def test_session_expiry_keeps_the_outbox_until_signed_in_again(
@@ -208,7 +276,9 @@ def test_session_expiry_keeps_the_outbox_until_signed_in_again(
     finish_checkin(a)
     sync_now(a)
     a.reload()
-    expect(a.locator("#sync-status")).to_contain_text("Sign in again to sync — 1 not yet synced")
+    expect(a.locator("#sync-status")).to_contain_text(
+        "Sign in again to sync — 1 entry not yet synced"
+    )
     assert len(store(a, "outbox")) == 1
     a.unroute("**/api/v1/sync")
     a.locator("#sync-status").get_by_role("link", name="Sign in").click()
@@ -258,10 +328,15 @@ def test_rejected_change_leaves_the_outbox_and_is_shown(
     assert dead["fields"]["mood"]["v"] == 42
     assert dead["error"]["field"] == "mood"
     page.reload()
-    section = page.get_by_role("region", name="Could not sync")
-    expect(section).to_contain_text("checkin")
-    section.get_by_role("button", name="Hide").click()
-    expect(page.get_by_role("region", name="Could not sync")).to_have_count(0)
+    # Refused is not synced: the line says so, and the entry is listed as the person logged it.
+    expect(page.locator("#sync-status")).to_contain_text("1 entry could not be saved to the server")
+    section = page.get_by_role("region", name="1 entry could not be saved to the server")
+    expect(section).to_contain_text("Mood 42")
+    expect(section).to_contain_text("must be a whole number from 0 to 10")
+    section.get_by_role("button", name="Discard my change: Mood 42").click()
+    page.locator("dialog[open]").get_by_role("button", name="Discard my change").click()
+    expect(page.get_by_role("region", name=re.compile("could not be saved"))).to_have_count(0)
+    expect(page.locator("#sync-status")).to_have_text("All synced")
 
 
 def answer_busy(page: Page, retry_after_s: int) -> None:
@@ -285,7 +360,7 @@ def test_busy_server_pauses_sync_and_keeps_entries(
     page.get_by_role("link", name="Today").click()
     tap_mood(page, 7)
     expect(page.locator("#sync-status")).to_have_text(
-        "Sync paused: server busy — 1 not yet synced", timeout=5000
+        "Sync paused: server busy — 1 entry not yet synced", timeout=5000
     )
     assert len(store(page, "outbox")) == 1
 
@@ -411,7 +486,8 @@ def test_every_quick_log_and_the_singletons_are_accepted_by_the_server(
     dialog.get_by_role("radio", name="2 moderate").check()
     dialog.get_by_label("From which medication? (optional)").select_option(label="Lithium")
     dialog.get_by_role("button", name="Save").click()
-    page.get_by_role("link", name="Get help").click()
+    # The header's link: an open dialog has its own "Get help" too.
+    page.get_by_role("banner").get_by_role("link", name="Get help").click()
     page.get_by_label("Your country").select_option("NZ")
     page.get_by_role("link", name="Write my safety plan").click()
     page.get_by_label("Things I can do on my own to cope").fill("Walk the dog")

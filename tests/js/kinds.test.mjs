@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 process.env.TZ = 'Europe/London';
-const { formSpec, sleepTimes, summarize, toAnswers, toValues } = await import('../../pwa/js/kinds.js');
+const kindsModule = await import('../../pwa/js/kinds.js');
+const { formSpec, sleepTimes, summarize, toAnswers, toValues } = kindsModule;
 const { fromLocalInput } = await import('../../pwa/js/time.js');
 const { changedValues, materialize } = await import('../../pwa/js/store.js');
 
@@ -79,4 +80,25 @@ test('list lines describe entries without jargon', () => {
   assert.equal(summarize(rec('intake', { kind: 'alcohol', amount: 1 })), 'Alcohol: 1 standard drink');
   assert.equal(summarize(rec('effect', { name: 'nausea', severity: 2 })), 'Side effect: nausea (moderate)');
   assert.equal(summarize(rec('activity', { minutes: 20, kind: 'walk' })), 'Movement: 20 min walk');
+});
+
+test('a bedtime later on the clock than the wake time crossed midnight, never the other way', () => {
+  const { sleepHours } = kindsModule;
+  // Bed at 11:00 and up at 10:00 used to give a wake time before the bedtime.
+  const late = sleepTimes('2026-11-26', '11:00', '10:00');
+  assert.ok(Date.parse(late.bed_at) < Date.parse(late.wake_at));
+  assert.equal(sleepHours(late), 23);
+  for (const [bed, wake, hours] of [['22:45', '06:30', 7.75], ['01:00', '08:00', 7], ['13:00', '20:00', 7], ['23:59', '00:01', 1 / 30]]) {
+    const t = sleepTimes('2026-11-26', bed, wake);
+    assert.ok(Math.abs(sleepHours(t) - hours) < 1e-9, `${bed}-${wake}: ${sleepHours(t)}`);
+  }
+});
+
+test('form number inputs take their limits from the server rules', () => {
+  const minutes = formSpec('activity').fields.find((f) => f.name === 'minutes');
+  assert.deepEqual([minutes.min, minutes.max, minutes.step], [1, 1440, 1]);
+  const awakenings = formSpec('sleep').fields.find((f) => f.name === 'awakenings');
+  assert.deepEqual([awakenings.min, awakenings.max, awakenings.step], [0, 100, 1]);
+  const drinks = formSpec('alcohol').fields.find((f) => f.name === 'amount');
+  assert.deepEqual([drinks.min, drinks.max, drinks.step], [0, 1000, 'any']);
 });

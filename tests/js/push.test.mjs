@@ -105,3 +105,12 @@ test('the test reminder result is explained in plain words', () => {
   assert.match(testMessage({ status: 401, body: null }), /Sign in/);
   assert.match(testMessage({ status: 500, body: null }), /try again later/);
 });
+
+test('withTimeout passes an answer through and turns silence into a TimeoutError', async () => {
+  const { withTimeout } = await import('../../pwa/js/push.js');
+  assert.equal(await withTimeout(Promise.resolve('sub'), 50), 'sub');
+  await assert.rejects(withTimeout(Promise.reject(new Error('refused')), 50), /refused/);
+  const started = Date.now();
+  await assert.rejects(withTimeout(new Promise(() => {}), 30), { name: 'TimeoutError' });
+  assert.ok(Date.now() - started < 1000);
+});

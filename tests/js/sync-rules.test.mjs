@@ -77,10 +77,26 @@ test('the clock banner shows only beyond five minutes either way', () => {
 test('the sync line uses plain words', () => {
   const base = { signedIn: true, online: true, pending: 0 };
   assert.equal(describeStatus(base).text, 'All synced');
-  assert.equal(describeStatus({ ...base, pending: 3 }).text, '3 not yet synced');
-  assert.equal(describeStatus({ ...base, online: false, pending: 2 }).text, 'Offline — saved on this device — 2 not yet synced');
+  assert.equal(describeStatus({ ...base, pending: 3 }).text, '3 entries not yet synced');
+  assert.equal(describeStatus({ ...base, pending: 1 }).text, '1 entry not yet synced');
+  assert.equal(describeStatus({ ...base, online: false, pending: 2 }).text, 'Offline — saved on this device — 2 entries not yet synced');
   assert.equal(describeStatus({ ...base, problem: 'busy' }).text, 'Sync paused: server busy');
-  assert.match(describeStatus({ ...base, problem: 'signin', pending: 1 }).text, /^Sign in again to sync — 1 not yet synced/);
+  assert.match(describeStatus({ ...base, problem: 'signin', pending: 1 }).text, /^Sign in again to sync — 1 entry not yet synced/);
   assert.match(describeStatus({ ...base, problem: 'upgrade' }).text, /Update the app/);
   assert.equal(describeStatus({ signedIn: false, online: true, pending: 4 }).text, 'Saved on this device only');
+});
+
+test('a change the server refused is never "All synced"', () => {
+  const base = { signedIn: true, online: true, pending: 0 };
+  const one = describeStatus({ ...base, rejected: 1 });
+  assert.equal(one.text, '1 entry could not be saved to the server');
+  assert.equal(one.tone, 'warn');
+  assert.equal(one.review, true);
+  assert.equal(describeStatus({ ...base, rejected: 2, pending: 1 }).text,
+    '2 entries could not be saved to the server — 1 entry not yet synced');
+  assert.equal(describeStatus({ ...base, online: false, rejected: 1 }).text,
+    'Offline — saved on this device — 1 entry could not be saved to the server');
+  for (const problem of [null, 'busy', 'error', 'signin', 'offline']) {
+    assert.notEqual(describeStatus({ ...base, rejected: 1, problem }).text, 'All synced');
+  }
 });

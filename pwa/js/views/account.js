@@ -1,10 +1,20 @@
 // Sync and account: works with no account; turn on sync (create or sign in), show the
 // one-time recovery code, sign out without ever silently discarding unsynced entries.
 
-import { countOutbox, dismissDeadLetter, readDeadLetters } from '../outbox.js';
+import { formOf, formSpec, labelsOf, summarize } from '../kinds.js';
+import { readDeadLetters, unsyncedCounts } from '../outbox.js';
 import { IOS_7_DAYS, iosNotInstalled } from '../platform.js';
 import { checkNewAccount, eraseDevice, readAccount, signIn, signOut } from '../session.js';
+import { discardRejected, getRecord, valuesOf } from '../store.js';
+import { entries, entriesAre } from '../sync-rules.js';
+import { localClock } from '../time.js';
 import { h, newId, choose, snack } from '../ui.js';
+import { checkRecord } from '../validate.js';
+import { medications, openForm } from './log.js';
+
+// Where a refused entry without a quick-log form is put right.
+const FIX_ROUTES = { profile: '#/help', safety_plan: '#/plan', routine: '#/routines' };
+const KIND_NAMES = { profile: 'Your settings', safety_plan: 'Your safety plan', routine: 'A routine' };
 
 function field(label, attrs) {
   const id = newId('acct');
@@ -51,21 +61,30 @@ function recoveryStep(code, onContinue) {
     go);
 }
 
-async function signOutFlow(ctx, rerender) {
-  const pending = await countOutbox(ctx.db);
+/** "Sync now" from a dialog: a sentence when the sync did not get through. */
+function syncFailure(outcome) {
+  if (!outcome || outcome.kind === 'ok') return null;
+  if (outcome.kind === 'offline') return 'Could not sync: this device is offline. Your entries are still saved here.';
+  if (outcome.kind === 'signin') return 'Could not sync: please sign in again first.';
+  return 'Could not sync right now. Your entries are still saved here; please try again later.';
+}
+
+async function signOutFlow(ctx, rerender, failure = null) {
+  // Refused entries exist only here too: erasing would lose them just the same.
+  const pending = (await unsyncedCounts(ctx.db)).total;
   const keep = { label: 'Sign out and keep entries on this device', value: 'keep' };
   const erase = { label: 'Sign out and erase this device', value: 'erase', danger: true };
   const cancel = { label: 'Cancel', value: null };
   const choice = pending > 0
-    ? await choose('Sign out?', `${pending} ${pending === 1 ? 'entry is' : 'entries are'} not yet synced. ` +
+    ? await choose('Sign out?', `${failure ? `${failure} ` : ''}${entriesAre(pending)} not yet synced. ` +
         'They exist only on this device.', [{ label: 'Sync now', value: 'sync', primary: true }, keep, erase, cancel])
     : await choose('Sign out?', 'Everything on this device is synced.', [keep, erase, cancel]);
   if (choice === 'sync') {
-    await ctx.syncNow();
-    return signOutFlow(ctx, rerender);
+    const outcome = await ctx.syncNow();
+    return signOutFlow(ctx, rerender, syncFailure(outcome));
   }
   if (choice === 'erase' && pending > 0) {
-    const sure = await choose('Erase unsynced entries?', `This deletes ${pending} ${pending === 1 ? 'entry' : 'entries'} ` +
+    const sure = await choose('Erase unsynced entries?', `This deletes ${entries(pending)} ` +
       'that are not on the server or any other device. This cannot be undone.',
     [{ label: `Erase ${pending} unsynced ${pending === 1 ? 'entry' : 'entries'}`, value: 'erase', danger: true }, cancel]);
     if (sure !== 'erase') return;
@@ -77,18 +96,73 @@ async function signOutFlow(ctx, rerender) {
   rerender();
 }
 
-function deadLetterList(ctx, dead, rerender) {
+/** Refused changes grouped by the entry they belong to, with what the entry says now. */
+async function refusedEntries(ctx, dead) {
+  const byRecord = new Map();
+  for (const d of dead) byRecord.set(d.record_id, [...(byRecord.get(d.record_id) ?? []), d]);
+  const names = new Map((await medications(ctx.db)).map((m) => [m.id, m.name]));
+  const out = [];
+  for (const [id, changes] of byRecord) {
+    const record = await getRecord(ctx.db, id);
+    out.push({ id, record, changes, kind: record?.kind ?? changes[0].kind, medName: (m) => names.get(m) ?? null });
+  }
+  return out;
+}
+
+/** Why the server refused an entry, in the words of its form when the rules can tell. */
+function reasonFor(item) {
+  const form = item.record && formSpec(formOf(item.record));
+  if (form) {
+    const problem = checkRecord(item.kind, valuesOf(item.record), { labels: labelsOf(form) });
+    if (problem) return problem.message;
+  }
+  const detail = item.changes[0].error?.detail;
+  return detail ? `The server said: ${detail}` : 'The server did not accept this change.';
+}
+
+const shortDate = (iso) => new Date(Date.parse(iso)).toLocaleDateString('en-GB', { day: 'numeric', month: 'short' });
+
+function refusedItem(ctx, item, rerender) {
+  const reason = reasonFor(item);
+  const when = item.record?.fields.at?.v ?? item.record?.fields.wake_at?.v;
+  const what = item.record && formSpec(formOf(item.record))
+    ? summarize(item.record, item.medName) : (KIND_NAMES[item.kind] ?? item.kind);
+  const fix = async () => {
+    if (FIX_ROUTES[item.kind] || !item.record || !formSpec(formOf(item.record))) {
+      location.hash = FIX_ROUTES[item.kind] ?? '#/today';
+      return;
+    }
+    await openForm(ctx, formOf(item.record), item.record, {}, { reason });
+    rerender();
+  };
+  const discard = async () => {
+    const sure = await choose('Discard your change?', 'This entry goes back to how it was before your change. ' +
+      'If the server never had it, it is removed from this device.',
+    [{ label: 'Discard my change', value: true, danger: true }, { label: 'Keep it', value: null }]);
+    if (!sure) return;
+    await discardRejected(ctx.db, item.id);
+    ctx.afterWrite();
+    snack('Change discarded');
+    rerender();
+  };
+  return h('li', { class: 'entry refused', 'data-id': item.id },
+    h('span', { class: 'when', text: when ? `${shortDate(when)} ${localClock(when)}` : '' }),
+    h('span', { class: 'what', text: what }),
+    h('span', { class: 'note', text: reason }),
+    h('span', { class: 'entry-actions' },
+      h('button', { type: 'button', class: 'small primary', text: 'Fix', 'aria-label': `Fix: ${what}`, on: { click: fix } }),
+      h('button', { type: 'button', class: 'small', text: 'Discard my change', 'aria-label': `Discard my change: ${what}`,
+        on: { click: discard } })));
+}
+
+async function refusedList(ctx, dead, rerender) {
   if (dead.length === 0) return null;
+  const items = await refusedEntries(ctx, dead);
   return h('section', { class: 'card', 'aria-labelledby': 'dead-h' },
-    h('h2', { id: 'dead-h', text: 'Could not sync' }),
-    h('p', { text: 'The server did not accept these changes. They are still on this device.' }),
-    h('ul', { class: 'entries' }, ...dead.map((d) => h('li', { class: 'entry' },
-      h('span', { class: 'what', text: `${d.kind}: ${d.error?.detail ?? d.error?.code ?? 'refused'}` +
-        (d.error?.field ? ` (${d.error.field})` : '') }),
-      h('button', { type: 'button', class: 'small', text: 'Hide', on: { click: async () => {
-        await dismissDeadLetter(ctx.db, d.change_id);
-        rerender();
-      } } })))));
+    h('h2', { id: 'dead-h', text: `${entries(items.length)} could not be saved to the server` }),
+    h('p', { text: `${items.length === 1 ? 'It is' : 'They are'} still saved on this device. ` +
+      'Fix what the server could not accept, or discard your change.' }),
+    h('ul', { class: 'entries' }, ...items.map((item) => refusedItem(ctx, item, rerender))));
 }
 
 async function storageNote() {
@@ -101,11 +175,12 @@ async function storageNote() {
   return h('section', { class: 'card', 'aria-labelledby': 'store-h' }, h('h2', { id: 'store-h', text: 'On this device' }), ...notes);
 }
 
-export function render(root, ctx) {
+export async function render(root, ctx) {
   const rerender = () => draw();
+  let syncNote = null;
   async function draw(recovery = null) {
-    const [{ account, owner }, dead, pending, storage] = await Promise.all([
-      readAccount(ctx.db), readDeadLetters(ctx.db), countOutbox(ctx.db), storageNote()]);
+    const [{ account, owner }, dead, { pending, rejected, total }, storage] = await Promise.all([
+      readAccount(ctx.db), readDeadLetters(ctx.db), unsyncedCounts(ctx.db), storageNote()]);
     const signedIn = account && !account.needs_signin;
     const parts = [h('h1', { tabindex: '-1', text: signedIn || recovery ? 'Sync and account' : 'Turn on sync' })];
     if (recovery) {
@@ -113,9 +188,14 @@ export function render(root, ctx) {
     } else if (signedIn) {
       parts.push(h('section', { class: 'card', 'aria-labelledby': 'acct-h' },
         h('h2', { id: 'acct-h', text: `Signed in as ${account.username}` }),
-        h('p', { text: pending ? `${pending} not yet synced.` : 'Everything on this device is synced.' }),
+        h('p', { text: syncSummary(pending, rejected) }),
+        syncNote && h('p', { class: 'notice', role: 'status', text: syncNote }),
         h('div', { class: 'actions' },
-          h('button', { type: 'button', class: 'primary', text: 'Sync now', on: { click: async () => { await ctx.syncNow(); draw(); } } }),
+          h('button', { type: 'button', class: 'primary', text: 'Sync now', on: { click: async (e) => {
+            e.currentTarget.disabled = true;
+            syncNote = syncFailure(await ctx.syncNow());
+            await draw();
+          } } }),
           h('button', { type: 'button', text: 'Sign out', on: { click: () => signOutFlow(ctx, rerender) } }))));
     } else {
       if (account?.needs_signin) {
@@ -133,19 +213,27 @@ export function render(root, ctx) {
         parts.push(h('section', { class: 'card' },
           h('p', { text: `The entries on this device belong to the account “${owner}”.` }),
           h('button', { type: 'button', class: 'danger', text: 'Erase this device', on: { click: async () => {
-            const sure = await choose('Erase this device?', pending
-              ? `${pending} ${pending === 1 ? 'entry is' : 'entries are'} not yet synced and will be lost for good.`
+            const sure = await choose('Erase this device?', total
+              ? `${entriesAre(total)} not yet synced and will be lost for good.`
               : 'Entries already synced stay in the account.',
             [{ label: 'Erase this device', value: 'erase', danger: true }, { label: 'Cancel', value: null }]);
             if (sure === 'erase') { await eraseDevice(ctx.db); ctx.afterWrite(); draw(); }
           } } })));
       }
     }
-    const deadList = deadLetterList(ctx, dead, rerender);
+    const deadList = await refusedList(ctx, dead, rerender);
     if (deadList) parts.push(deadList);
     parts.push(storage);
     root.replaceChildren(...parts);
   }
-  draw();
+  // Drawn before the router moves focus, so focus and the title land on this screen's heading.
+  await draw();
   return {};
+}
+
+function syncSummary(pending, rejected) {
+  const parts = [];
+  if (rejected) parts.push(`${entries(rejected)} could not be saved to the server.`);
+  if (pending) parts.push(`${entriesAre(pending)} not yet synced.`);
+  return parts.length ? parts.join(' ') : 'Everything on this device is synced.';
 }

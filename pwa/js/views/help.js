@@ -1,7 +1,7 @@
 // Get help: crisis lines for the country the person chose, emergency numbers, and their own
 // safety plan. Works offline and without an account; renders before reading the device store.
 
-import { COUNTRIES, NOBODY_MONITORS, crisisInfo } from '../crisis.js';
+import { COUNTRIES, NOBODY_MONITORS, crisisInfo, phoneParts } from '../crisis.js';
 import { PROFILE_ID, SAFETY_PLAN_ID, getRecord, valuesOf } from '../store.js';
 import { h, newId } from '../ui.js';
 
@@ -24,7 +24,10 @@ function countryLines(code, headingLevel = 'h3') {
       h('div', { class: 'actions' }, ...line.actions.map((a) =>
         h('a', { class: 'button primary', href: a.href, text: a.label })))));
   }
-  if (info.note) out.push(h('p', { class: 'line', text: info.note }));
+  if (info.note) {
+    out.push(h('p', { class: 'line' }, `${info.note.text} `,
+      h('a', { href: info.note.href, target: '_blank', rel: 'noopener noreferrer', text: info.note.label }), '.'));
+  }
   if (info.emergency.length) {
     out.push(h('div', { class: 'actions' }, ...info.emergency.map((e) =>
       h('a', { class: 'button', href: e.href, text: e.label }))));
@@ -36,7 +39,7 @@ function countryLines(code, headingLevel = 'h3') {
 
 function linesFor(code) {
   if (crisisInfo(code)) return h('section', { class: 'card', 'aria-labelledby': 'lines-h' },
-    h('h2', { id: 'lines-h', text: `Talk to someone now (${COUNTRIES.find((c) => c.code === code).name})` }),
+    h('h2', { id: 'lines-h', text: `Talk to someone now (${COUNTRIES.find((c) => c.code === code)?.name ?? 'Somewhere else'})` }),
     ...countryLines(code));
   return h('section', { class: 'card', 'aria-labelledby': 'lines-h' },
     h('h2', { id: 'lines-h', text: 'Talk to someone now' }),
@@ -44,10 +47,13 @@ function linesFor(code) {
     ...COUNTRIES.map((c) => h('div', { class: 'country' }, h('h3', { text: c.name }), ...countryLines(c.code, 'h4'))));
 }
 
+/** The person's own words, with each phone number in them a tap-to-call link. */
+const phoneLinked = (text) => phoneParts(text).map((p) => (p.tel ? h('a', { href: `tel:${p.tel}`, text: p.text }) : p.text));
+
 function planSection(values) {
   const filled = PLAN_SECTIONS.filter(([k]) => typeof values[k] === 'string' && values[k].trim());
   const body = filled.length
-    ? h('dl', { class: 'plan' }, ...filled.flatMap(([k, label]) => [h('dt', { text: label }), h('dd', { text: values[k] })]))
+    ? h('dl', { class: 'plan' }, ...filled.flatMap(([k, label]) => [h('dt', { text: label }), h('dd', {}, ...phoneLinked(values[k]))]))
     : h('p', { text: 'A safety plan is a short list, in your own words, of what helps when things get hard. ' +
         'Writing it on a calmer day means it is here when you need it.' });
   return h('section', { class: 'card', 'aria-labelledby': 'plan-h' },
@@ -75,7 +81,8 @@ export function render(root, ctx) {
   );
   async function refresh() {
     const [profile, plan] = await Promise.all([getRecord(ctx.db, PROFILE_ID), getRecord(ctx.db, SAFETY_PLAN_ID)]);
-    const country = valuesOf(profile).country ?? '';
+    const stored = valuesOf(profile).country ?? '';
+    const country = stored === 'OTHER' ? 'ZZ' : stored;
     if (document.activeElement !== select && select.value !== country) {
       select.value = country;
       linesHost.replaceChildren(linesFor(country));

@@ -1,9 +1,11 @@
 // The quick-log dialogs: a form per kind, saved in one durable write, editable later.
 
 import { renderFields } from '../forms.js';
-import { formSpec, toAnswers, toValues } from '../kinds.js';
+import { LONG_NIGHT_HOURS, formSpec, labelsOf, sleepHours, toAnswers, toValues } from '../kinds.js';
 import { deleteRecord, listKind, undeleteRecord, valuesOf } from '../store.js';
-import { h, openDialog, saveGuard, snack } from '../ui.js';
+import { localDate } from '../time.js';
+import { choose, h, openDialog, saveGuard, snack } from '../ui.js';
+import { checkRecord } from '../validate.js';
 
 /** The person's medications as {id, name, dose, unit}, by name. */
 export async function medications(db) {
@@ -28,11 +30,40 @@ export async function deleteWithUndo(ctx, id) {
   });
 }
 
+/** The problem with a form's answers as the server would see them, or null. */
+function problemOf(spec, values, isNew) {
+  const problem = checkRecord(spec.kind, values, { labels: labelsOf(spec), isNew });
+  if (!problem) return null;
+  // Report it on the form field that fills the record field (bed time fills bed_at).
+  const field = spec.fields.find((f) => (f.record ?? f.name) === problem.field)?.name ?? problem.field;
+  return { field, message: problem.message };
+}
+
+/** A night this long is more likely a wrong time than a real night: ask before saving it. */
+async function confirmLongNight(values) {
+  const hours = sleepHours(values);
+  if (hours === null || hours <= LONG_NIGHT_HOURS) return true;
+  const shown = Math.round(hours * 10) / 10;
+  return Boolean(await choose('A long night?', `From bedtime to waking up is ${shown} hours. Is that right?`,
+    [{ label: 'Yes, save it', value: true, primary: true }, { label: 'Change the times', value: null }]));
+}
+
+/** After a save: an entry whose day is not today says where it went, with a way to get there. */
+function savedMessage(record) {
+  const day = record && typeof record.t === 'number' ? localDate(record.t) : null;
+  if (!day || day === localDate()) {
+    snack('Saved');
+    return;
+  }
+  snack(`Saved on ${day}`, { label: 'Show', run: () => { location.hash = `#/day/${day}`; } });
+}
+
 /**
  * Open the form for `form` ('dose', 'sleep', ...), empty or for editing `record`. Resolves
  * with the saved record or null. A dose with no medication yet first offers to add one.
+ * `reason` opens the form with a message already shown (an entry the server refused).
  */
-export async function openForm(ctx, form, record = null, preset = {}) {
+export async function openForm(ctx, form, record = null, preset = {}, { reason = null } = {}) {
   let meds = await medications(ctx.db);
   if (form === 'dose' && meds.length === 0 && !record) {
     const med = await openForm(ctx, 'medication', null);
@@ -50,22 +81,24 @@ export async function openForm(ctx, form, record = null, preset = {}) {
   let saved = null;
   await openDialog(record ? `Edit: ${spec.title.toLowerCase()}` : spec.title, (close) => {
     const error = h('p', { class: 'error', role: 'alert' });
+    const why = reason && h('p', { class: 'notice', role: 'alert', text: `The server could not save this entry. ${reason}` });
     const guard = saveGuard(error);
     const onSubmit = async (e) => {
       e.preventDefault();
-      const problem = fields.check();
+      const values = toValues(form, fields.read());
+      const problem = fields.check() ?? problemOf(spec, values, !record);
       if (problem) {
         error.textContent = problem.message;
         fields.el.querySelector(`[data-name="${problem.field}"]`)?.focus();
         return;
       }
-      const values = toValues(form, fields.read());
+      if (form === 'sleep' && !await confirmLongNight(values)) return;
       const ok = await guard(async () => {
         ({ record: saved } = await ctx.write({ id: record?.id, kind: spec.kind, values }));
       });
       if (!ok) return;
       close();
-      snack('Saved');
+      savedMessage(saved ?? record);
     };
     const actions = h('div', { class: 'actions' },
       h('button', { type: 'submit', class: 'primary', text: 'Save' }));
@@ -86,7 +119,7 @@ export async function openForm(ctx, form, record = null, preset = {}) {
         } },
       }));
     }
-    return h('form', { novalidate: true, on: { submit: onSubmit } }, fields.el, error, actions);
+    return h('form', { novalidate: true, on: { submit: onSubmit } }, why, fields.el, error, actions);
   });
   return saved;
 }

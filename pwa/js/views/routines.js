@@ -8,6 +8,7 @@ import * as push from '../push.js';
 import { readAccount } from '../session.js';
 import { PROFILE_ID, getRecord, listKind, valuesOf } from '../store.js';
 import { h, newId, openDialog, saveGuard, snack } from '../ui.js';
+import { checkRecord } from '../validate.js';
 import { deleteWithUndo, medications, openForm } from './log.js';
 
 const KINDS = [['medication', 'Medication'], ['sleep', 'Sleep'], ['movement', 'Movement'], ['checkin', 'Check-in']];
@@ -27,6 +28,7 @@ export function zoneName(name) {
 }
 
 const fail = (field, message) => ({ error: { field, message } });
+const ROUTINE_LABELS = { title: 'Name', times: 'Times', days: 'Days', tz: 'Time zone', follow_up_minutes: 'Remind again after' };
 const followDefault = (kind) => (kind === 'medication' ? 30 : 0);
 
 /** Routine form answers to record values (data.md), or the first problem in plain words. */
@@ -44,9 +46,11 @@ export function routineValues(a) {
   const tz = zoneName(a.tz);
   if (!tz) return fail('tz', `“${a.tz ?? ''}” is not a time zone. Try one like Europe/London.`);
   const follow = a.follow_up_minutes ?? followDefault(a.kind);
-  if (!Number.isInteger(follow) || follow < 0 || follow > 720) return fail('follow_up_minutes', 'Please use 0 to 720 minutes.');
-  return { values: { kind: a.kind, title, times, days, tz, enabled: a.enabled !== false,
-    medication_id: a.kind === 'medication' ? a.medication_id : null, follow_up_minutes: follow } };
+  const values = { kind: a.kind, title, times, days, tz, enabled: a.enabled !== false,
+    medication_id: a.kind === 'medication' ? a.medication_id : null, follow_up_minutes: follow };
+  // Every other rule is the server's own (rules.js): a name too long, a follow-up out of range.
+  const problem = checkRecord('routine', values, { labels: ROUTINE_LABELS });
+  return problem ? fail(problem.field, problem.message) : { values };
 }
 
 /** Quiet hours as profile values: both times or neither. */
@@ -106,7 +110,7 @@ async function openRoutine(ctx, record = null, draft = null) {
   await openDialog(record ? 'Edit routine' : 'New routine', (close) => {
     const top = renderFields([
       { name: 'kind', label: 'What is it for?', type: 'radio', options: KINDS },
-      { name: 'title', label: 'Name', type: 'text', maxlength: 200 },
+      { name: 'title', label: 'Name', type: 'text' },
     ], v, (name, kind) => {
       if (name !== 'kind') return;
       med.el.hidden = kind !== 'medication';
@@ -188,6 +192,7 @@ async function turnOn(ctx, signedIn) {
   const r = await push.turnOnReminders(ctx.db, { signedIn });
   if (r.ok) return r.step === 'local' ? 'This device is ready. Turn on sync so the server can send your reminders.' : 'Reminders are on for this device.';
   if (r.step === 'permission') return 'Notifications were not allowed, so reminders cannot show here.';
+  if (r.step === 'timeout') return 'The notification service did not answer. Please try again later.';
   return r.status === 0 ? 'You seem to be offline. Try again when you are online.' : 'That did not work. Please try again later.';
 }
 
@@ -201,8 +206,14 @@ function statusPanel(ctx) {
     const ios = iosNotInstalled(navigator, matchMedia('(display-mode: standalone)').matches);
     const sub = await push.readSubscription().catch(() => null);
     const { ready, checks } = push.reminderChecks({ permission, ios, subscribed: Boolean(sub), signedIn });
-    const act = (text, run, cls) => h('button', { type: 'button', class: cls, text, on: { click: async (e) => {
-      e.currentTarget.disabled = true;
+    const act = (text, run, cls, busy) => h('button', { type: 'button', class: cls, text, on: { click: async (e) => {
+      const button = e.currentTarget;
+      button.disabled = true;
+      if (busy) {
+        // The browser's push service answers over the network: say that something is happening.
+        button.textContent = busy;
+        result.textContent = 'Setting up reminders on this device…';
+      }
       const message = await run().catch((err) => `This browser could not set up reminders (${err?.message ?? err}).`);
       await draw();
       result.textContent = message;
@@ -210,7 +221,7 @@ function statusPanel(ctx) {
     } } });
     const buttons = [];
     if (!sub && permission !== 'denied' && permission !== 'unsupported') {
-      buttons.push(act('Turn on reminders', () => turnOn(ctx, signedIn), 'primary'));
+      buttons.push(act('Turn on reminders', () => turnOn(ctx, signedIn), 'primary', 'Turning on…'));
     }
     if (sub && signedIn) buttons.push(act('Send test reminder', async () => push.testMessage(await push.sendTestReminder()), 'primary'));
     if (sub) buttons.push(act('Turn off reminders here', async () => { await push.turnOffReminders(); return 'Reminders are off on this device.'; }));

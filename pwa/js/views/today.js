@@ -2,11 +2,16 @@
 // and today's entries (newest first), each editable and deletable with undo.
 
 import { renderFields } from '../forms.js';
-import { CHECKIN_DETAILS, formOf, summarize, toValues } from '../kinds.js';
-import { keepConflicted, listBetween } from '../store.js';
-import { dayBounds, localClock, localDate, localIso } from '../time.js';
+import { CHECKIN_DETAILS, toValues } from '../kinds.js';
+import { addDays, localClock, localDate, localIso } from '../time.js';
 import { h, snack } from '../ui.js';
-import { deleteWithUndo, medications, openForm } from './log.js';
+import { checkRecord } from '../validate.js';
+import { dayItems } from './entries.js';
+import { openForm } from './log.js';
+
+// A mood tap this long after the check-in was last touched is a new moment, not a correction.
+export const CHECKIN_IDLE_MS = 30 * 60 * 1000;
+const DETAIL_LABELS = Object.fromEntries(CHECKIN_DETAILS.map((f) => [f.name, f.label]));
 
 const QUICK = [
   ['dose', 'Dose taken'],
@@ -18,19 +23,22 @@ const QUICK = [
 ];
 
 export function render(root, ctx) {
-  // One check-in at a time: its id, the time of its first tap, and its writes, which run one
-  // after another so the second tap edits the record the first one created. "Done" starts a
-  // new check-in; saves still queued finish on the old one, never on the new.
-  const newCheckin = () => ({ id: null, at: null, queue: Promise.resolve() });
+  // One check-in at a time: its id, the time of its first tap, when it was last touched, and
+  // its writes, which run one after another so the second tap edits the record the first one
+  // created. "Done", a new day or a long pause starts a new check-in; saves still queued
+  // finish on the old one, never on the new.
+  const newCheckin = () => ({ id: null, at: null, day: null, touchedMs: 0, queue: Promise.resolve() });
   let checkin = newCheckin();
   const savedLine = h('p', { class: 'saved', id: 'mood-saved', role: 'status' });
   const moodRow = h('div', { class: 'mood-row', role: 'group', 'aria-labelledby': 'mood-h', 'aria-describedby': 'mood-hint' });
   const details = h('section', { class: 'card details', id: 'details', hidden: true, 'aria-labelledby': 'details-h' });
   const list = h('ul', { class: 'entries', id: 'entries' });
+  const earlier = h('a', { class: 'button', href: `#/day/${addDays(localDate(), -1)}`, text: 'Earlier days' });
 
   const save = (values) => {
     const started = performance.now();
     const c = checkin;
+    c.touchedMs = Date.now();
     c.queue = c.queue.then(async () => {
       // Until the first write lands, every write carries the time: if it failed, the next
       // one still creates a whole check-in.
@@ -47,18 +55,37 @@ export function render(root, ctx) {
   };
 
   const pickMood = (n) => {
+    const now = Date.now();
+    const stale = checkin.at && (now - checkin.touchedMs > CHECKIN_IDLE_MS || localDate(now) !== checkin.day);
+    if (stale) {
+      // The earlier check-in keeps its mood; this tap starts the next one, with fresh details.
+      checkin = newCheckin();
+      details.hidden = true;
+    }
     for (const b of moodRow.children) b.setAttribute('aria-pressed', String(Number(b.dataset.mood) === n));
     savedLine.textContent = 'Saving…';
-    checkin.at ??= localIso();
+    checkin.at ??= localIso(now);
+    checkin.day ??= localDate(now);
     save({ mood: n });
     if (details.hidden) openDetails();
   };
 
+  // A detail is saved only when the server will take it; otherwise this says why (apart from
+  // the "Saved" line, which a save finishing later would overwrite).
+  const detailError = h('p', { class: 'error', role: 'alert' });
+  const saveDetail = (name, value) => {
+    const values = toValues('checkin', { [name]: value });
+    const problem = checkRecord('checkin', values, { labels: DETAIL_LABELS });
+    detailError.textContent = problem?.message ?? '';
+    if (!problem) save(values);
+  };
+
   const openDetails = () => {
-    const form = renderFields(CHECKIN_DETAILS, {}, (name, value) => save(toValues('checkin', { [name]: value })));
+    const form = renderFields(CHECKIN_DETAILS, {}, saveDetail);
+    detailError.textContent = '';
     details.replaceChildren(
       h('h2', { id: 'details-h', text: 'Add details (optional)' }),
-      form.el,
+      form.el, detailError,
       h('button', { type: 'button', class: 'primary', text: 'Done', on: { click: finish } }),
     );
     details.hidden = false;
@@ -84,12 +111,8 @@ export function render(root, ctx) {
 
   async function refresh() {
     const today = localDate();
-    const [from, to] = dayBounds(today);
-    const [records, meds] = await Promise.all([listBetween(ctx.db, from, to), medications(ctx.db)]);
-    const names = new Map(meds.map((m) => [m.id, m.name]));
-    const items = records.map((r) => entryItem(ctx, r, (id) => names.get(id) ?? null));
-    if (items.length === 0) items.push(h('li', { class: 'empty', text: 'Nothing logged yet today.' }));
-    list.replaceChildren(...items);
+    list.replaceChildren(...await dayItems(ctx, today, 'Nothing logged yet today.'));
+    earlier.href = `#/day/${addDays(today, -1)}`;
     if (!performance.getEntriesByName('tend:today-listed').length) performance.mark('tend:today-listed');
   }
 
@@ -107,34 +130,9 @@ export function render(root, ctx) {
         on: { click: () => openForm(ctx, form) },
       })))),
     h('section', { class: 'card', 'aria-labelledby': 'entries-h' },
-      h('h2', { id: 'entries-h', text: 'Today’s entries' }), list),
+      h('h2', { id: 'entries-h', text: 'Today’s entries' }), list,
+      h('div', { class: 'actions' }, earlier)),
   );
   refresh();
   return { refresh };
-}
-
-function entryItem(ctx, record, medName) {
-  const when = record.fields.at?.v ?? record.fields.wake_at?.v;
-  const conflict = record.fields._conflict?.v === true;
-  const li = h('li', { class: conflict ? 'entry conflict' : 'entry', 'data-id': record.id },
-    h('span', { class: 'when', text: when ? localClock(when) : '' }),
-    h('span', { class: 'what', text: summarize(record, medName) }));
-  if (record.kind === 'checkin' && record.fields.note?.v) {
-    li.append(h('span', { class: 'note', text: record.fields.note.v }));
-  }
-  if (conflict) {
-    li.append(h('span', { class: 'flag', text: 'Changed on two devices — check this' }),
-      h('button', { type: 'button', class: 'small', text: 'Keep as shown', on: { click: async () => {
-        await keepConflicted(ctx.db, record.id);
-        await ctx.afterWrite();
-        snack('Saved');
-      } } }));
-  }
-  const label = summarize(record, medName);
-  li.append(h('span', { class: 'entry-actions' },
-    h('button', { type: 'button', class: 'small', text: 'Edit', 'aria-label': `Edit: ${label}`,
-      on: { click: () => openForm(ctx, formOf(record), record) } }),
-    h('button', { type: 'button', class: 'small', text: 'Delete', 'aria-label': `Delete: ${label}`,
-      on: { click: () => deleteWithUndo(ctx, record.id) } })));
-  return li;
 }
