@@ -111,3 +111,24 @@ def test_a_new_version_waits_for_the_persons_reload(
         page, "caches.keys().then((k) => k.length === 1 && k[0] === 'tend-shell-next-version')"
     )
     assert len(store(page, "records")) == 1
+
+
+def test_every_screen_works_offline_after_one_visit(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    # The screens stored when the worker activates (precache.js LATER) are there too.
+    context = new_context()
+    first = open_app(context, server_url)
+    wait_until(first, "navigator.serviceWorker.ready.then((r) => r.active?.state === 'activated')")
+    first.close()
+    context.set_offline(True)
+    page = context.new_page()
+    for route, heading in (
+        ("#/routines", "Routines"),
+        ("#/account", "Turn on sync"),
+        ("#/plan", "My safety plan"),
+        ("#/day/2026-01-15", "Thursday, 15 January 2026"),
+        ("#/help", "Get help"),
+    ):
+        page.goto(f"{server_url}/{route}")
+        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
