@@ -42,7 +42,10 @@ export const PRECACHE = [
 ];
 
 export const LATER = [
+  '/js/questionnaires.js',
   '/js/views/account.js',
+  '/js/views/assessment.js',
+  '/js/views/compare.js',
   '/js/views/day.js',
   '/js/views/plan.js',
   '/js/views/routines.js',

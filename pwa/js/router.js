@@ -3,6 +3,8 @@
 const routes = {
   today: () => import('./views/today.js'),
   day: () => import('./views/day.js'),
+  phq9: () => import('./views/assessment.js'),
+  gad7: () => import('./views/assessment.js'),
   help: () => import('./views/help.js'),
   plan: () => import('./views/plan.js'),
   account: () => import('./views/account.js'),

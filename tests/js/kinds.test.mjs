@@ -102,3 +102,14 @@ test('form number inputs take their limits from the server rules', () => {
   const drinks = formSpec('alcohol').fields.find((f) => f.name === 'amount');
   assert.deepEqual([drinks.min, drinks.max, drinks.step], [0, 1000, 'any']);
 });
+
+test('the PHQ-9 offer: none yet or 14 days since the last, and "Not now" holds for 14 days', async () => {
+  const { phq9Offered } = await import('../../pwa/js/views/today.js');
+  const day = 86400000;
+  const now = Date.UTC(2026, 11, 4);
+  assert.equal(phq9Offered(null, null, now), true);
+  assert.equal(phq9Offered(now - 13 * day, null, now), false);
+  assert.equal(phq9Offered(now - 14 * day, null, now), true);
+  assert.equal(phq9Offered(null, now - day, now), false);
+  assert.equal(phq9Offered(now - 30 * day, now - 14 * day, now), true);
+});

@@ -37,7 +37,7 @@ function countryLines(code, headingLevel = 'h3') {
   return out;
 }
 
-function linesFor(code) {
+export function linesFor(code) {
   if (crisisInfo(code)) return h('section', { class: 'card', 'aria-labelledby': 'lines-h' },
     h('h2', { id: 'lines-h', text: `Talk to someone now (${COUNTRIES.find((c) => c.code === code)?.name ?? 'Somewhere else'})` }),
     ...countryLines(code));
@@ -50,7 +50,7 @@ function linesFor(code) {
 /** The person's own words, with each phone number in them a tap-to-call link. */
 const phoneLinked = (text) => phoneParts(text).map((p) => (p.tel ? h('a', { href: `tel:${p.tel}`, text: p.text }) : p.text));
 
-function planSection(values) {
+export function planSection(values) {
   const filled = PLAN_SECTIONS.filter(([k]) => typeof values[k] === 'string' && values[k].trim());
   const body = filled.length
     ? h('dl', { class: 'plan' }, ...filled.flatMap(([k, label]) => [h('dt', { text: label }), h('dd', {}, ...phoneLinked(values[k]))]))

@@ -3,6 +3,7 @@
 
 import { renderFields } from '../forms.js';
 import { CHECKIN_DETAILS, toValues } from '../kinds.js';
+import { getMeta, listKind, setMeta, valuesOf } from '../store.js';
 import { addDays, localClock, localDate, localIso } from '../time.js';
 import { h, snack } from '../ui.js';
 import { checkRecord } from '../validate.js';
@@ -11,6 +12,31 @@ import { openForm } from './log.js';
 
 // A mood tap this long after the check-in was last touched is a new moment, not a correction.
 export const CHECKIN_IDLE_MS = 30 * 60 * 1000;
+// A PHQ-9 is offered once this long has passed since the last one (or since "Not now").
+export const PHQ9_EVERY_MS = 14 * 24 * 60 * 60 * 1000;
+
+/** When the PHQ-9 offer shows: none done yet, or the last one and any "Not now" 14 days old. */
+export function phq9Offered(lastAtMs, dismissedAtMs, nowMs) {
+  const since = (ms) => ms === null || nowMs - ms >= PHQ9_EVERY_MS;
+  return since(lastAtMs) && since(dismissedAtMs);
+}
+
+async function phq9Offer(ctx) {
+  const [done, dismissed] = await Promise.all([listKind(ctx.db, 'assessment'), getMeta(ctx.db, 'phq9_offer_dismissed_at')]);
+  const times = done.map(valuesOf).filter((v) => v.instrument === 'phq9').map((v) => Date.parse(v.at)).filter(Number.isFinite);
+  const last = times.length ? Math.max(...times) : null;
+  if (!phq9Offered(last, dismissed ?? null, Date.now())) return null;
+  const card = h('section', { class: 'card', 'aria-labelledby': 'phq9-h', id: 'phq9-offer' },
+    h('h2', { id: 'phq9-h', text: 'A PHQ-9 when you are ready' }),
+    h('p', { text: 'Nine questions about the last two weeks. Your clinician may ask for it; skipping it is fine.' }),
+    h('div', { class: 'actions' },
+      h('a', { class: 'button primary', href: '#/phq9', text: 'Start the PHQ-9' }),
+      h('button', { type: 'button', text: 'Not now', on: { click: async () => {
+        await setMeta(ctx.db, 'phq9_offer_dismissed_at', Date.now());
+        card.remove();
+      } } })));
+  return card;
+}
 const DETAIL_LABELS = Object.fromEntries(CHECKIN_DETAILS.map((f) => [f.name, f.label]));
 
 const QUICK = [
@@ -33,6 +59,7 @@ export function render(root, ctx) {
   const moodRow = h('div', { class: 'mood-row', role: 'group', 'aria-labelledby': 'mood-h', 'aria-describedby': 'mood-hint' });
   const details = h('section', { class: 'card details', id: 'details', hidden: true, 'aria-labelledby': 'details-h' });
   const list = h('ul', { class: 'entries', id: 'entries' });
+  const offerHost = h('div');
   const earlier = h('a', { class: 'button', href: `#/day/${addDays(localDate(), -1)}`, text: 'Earlier days' });
 
   const save = (values) => {
@@ -128,11 +155,15 @@ export function render(root, ctx) {
       h('div', { class: 'quick' }, ...QUICK.map(([form, label]) => h('button', {
         type: 'button', class: 'quick-btn', 'data-form': form, text: label,
         on: { click: () => openForm(ctx, form) },
-      })))),
+      }))),
+      h('p', { class: 'more-logs' }, 'Questionnaires: ', h('a', { href: '#/phq9', text: 'PHQ-9' }), ' · ',
+        h('a', { href: '#/gad7', text: 'GAD-7' }))),
+    offerHost,
     h('section', { class: 'card', 'aria-labelledby': 'entries-h' },
       h('h2', { id: 'entries-h', text: 'Today’s entries' }), list,
       h('div', { class: 'actions' }, earlier)),
   );
   refresh();
+  phq9Offer(ctx).then((card) => card && offerHost.replaceChildren(card)).catch(() => {});
   return { refresh };
 }
