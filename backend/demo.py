@@ -16,7 +16,8 @@ from backend.settings import Settings
 from backend.sync.service import SyncService
 
 # Public on purpose: the command prints it, and the demo holds no one's real data.
-DEMO_PASSPHRASE = "tend demo passphrase"  # noqa: S105
+# Must not contain the username (backend/accounts/passphrase.py): "demo" by default.
+DEMO_PASSPHRASE = "calm river at dawn"  # noqa: S105
 DEMO_TZ = "Europe/London"
 DEMO_DEVICE_NAME = "Demo data"
 DEMO_SEED = 2026

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
 
-from backend.headers import SECURITY_HEADERS
+from backend.headers import HSTS, SECURITY_HEADERS
 
 log = logging.getLogger("tend.errors")
 
@@ -27,6 +29,50 @@ _STATUS_CODES = {
     500: ("internal-error", "Internal server error"),
     503: ("unavailable", "Service unavailable"),
 }
+
+
+class Problem(msgspec.Struct):
+    """The body of every error answer (RFC 9457), as documented in OpenAPI."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+
+
+# Why each status is answered; OpenAPI shows these next to the Problem schema.
+_WHY = {
+    400: "Malformed JSON, a value of the wrong type or out of range, or a broken rule (`code`).",
+    401: "Not signed in, the session ended, or a wrong passphrase or recovery code.",
+    403: "The device id belongs to another account.",
+    404: "Nothing with that id or name on this account.",
+    409: "The username is taken.",
+    413: "The body is over 1 MiB, or a sync push over its limits.",
+    415: "The body is not application/json.",
+    426: "The app speaks an older protocol: update it, keep the outbox.",
+    429: "Too many attempts: wait the seconds in Retry-After.",
+    503: "The server cannot serve now: try again later.",
+}
+# Answers of every route that reads a JSON body, and of every route behind the session guard.
+BODY = (400, 413, 415)
+SESSION = (401,)
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI `responses` for a route: the problem+json answers it can give besides success.
+
+    Replaces Litestar's default 400 (a shape this app never sends) with the one error shape.
+    """
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=_WHY[status],
+            generate_examples=False,
+        )
+        for status in sorted(set(statuses))
+    }
 
 
 class AppError(Exception):
@@ -90,10 +136,16 @@ class RateLimited(AppError):
 
 
 def problem(
-    status: int, code: str, title: str, detail: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    *,
+    https: bool = False,
 ) -> Response[dict[str, Any]]:
     # Errors raised before routing (404, 405) bypass route middleware, so the security
-    # headers are set here too.
+    # headers (and HSTS on https) are set here too.
     body = {
         "type": f"/problems/{code}",
         "title": title,
@@ -102,15 +154,21 @@ def problem(
         "code": code,
     }
     all_headers = {**SECURITY_HEADERS, "cache-control": "no-store", **(headers or {})}
+    if https:
+        all_headers["strict-transport-security"] = HSTS
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=all_headers)
 
 
-def app_error_handler(_: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
-    return problem(exc.status, exc.code, exc.title, exc.detail, exc.headers)
+def _https(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.scope.get("scheme") == "https")
+
+
+def app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[dict[str, Any]]:
+    return problem(exc.status, exc.code, exc.title, exc.detail, exc.headers, https=_https(request))
 
 
 def http_exception_handler(
-    _: Request[Any, Any, Any], exc: HTTPException
+    request: Request[Any, Any, Any], exc: HTTPException
 ) -> Response[dict[str, Any]]:
     status = exc.status_code
     code, title = _STATUS_CODES.get(status, ("http-error", "Error"))
@@ -123,8 +181,12 @@ def http_exception_handler(
             detail = f"{first['message']}" + (f" (field: {where})" if where else "")
     if status >= 500:
         detail = title
-    headers = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "retry-after"}
-    return problem(status, code, title, detail, headers or None)
+    # Allow (RFC 9110: a 405 must list the methods) and Retry-After tell the client what to
+    # do next; nothing else from the framework's exception is passed on.
+    headers = {
+        k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}
+    }
+    return problem(status, code, title, detail, headers or None, https=_https(request))
 
 
 def internal_error_handler(
@@ -133,9 +195,8 @@ def internal_error_handler(
     # Logged in full for the operator; the client never sees a trace or database text.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     code, title = _STATUS_CODES[500]
-    return problem(
-        500, code, title, "Something went wrong on the server. Nothing was lost; please try again."
-    )
+    detail = "Something went wrong on the server. Nothing was lost; please try again."
+    return problem(500, code, title, detail, https=_https(request))
 
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
@@ -144,4 +205,13 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     Exception: internal_error_handler,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "AppError", "problem"]
+__all__ = [
+    "BODY",
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "SESSION",
+    "AppError",
+    "Problem",
+    "problem",
+    "problem_responses",
+]

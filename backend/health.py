@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response, get
 
-from backend.errors import problem
+from backend.errors import problem, problem_responses
 from backend.migrate import pending_migrations
 
 
@@ -17,7 +17,7 @@ class Health(msgspec.Struct):
     migrations: str
 
 
-@get("/api/v1/health", tags=["health"])
+@get("/api/v1/health", tags=["health"], responses=problem_responses(503))
 async def health(request: Request[Any, Any, Any]) -> Response[Health]:
     try:
         pending = await pending_migrations()
@@ -29,5 +29,9 @@ async def health(request: Request[Any, Any, Any]) -> Response[Health]:
         # A problem+json body instead of Health: the one error shape, on purpose.
         return unreachable  # type: ignore[return-value]
     if pending:
-        return Response(Health("degraded", "ok", "pending"), status_code=503)
+        # An error like any other (api.md: every error is problem+json), not a Health body.
+        not_ready = problem(
+            503, "migrations-pending", "Migrations pending", "Run `python -m backend migrate`."
+        )
+        return not_ready  # type: ignore[return-value]
     return Response(Health("ok", "ok", "current"))

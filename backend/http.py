@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from array import array
+from itertools import accumulate
 from typing import Any
 
 from litestar import Request
 from litestar.enums import ScopeType
+from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import UnsupportedMediaType
+from backend.errors import AppError, UnsupportedMediaType
 from backend.headers import HSTS, SECURITY_HEADERS
 
 _BASE_HEADERS = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
-_BASE_NAMES = {name for name, _ in _BASE_HEADERS}
 _HSTS = (b"strict-transport-security", HSTS.encode())
+# Set here and nowhere else: error responses made before routing carry them too, and a
+# copy from there must not make a second one.
+_REPLACED = {name for name, _ in _BASE_HEADERS} | {_HSTS[0]}
 # The shell must be revalidated so a new release is noticed; /api/ answers are private.
 _NO_CACHE_PATHS = {"/", "/index.html", "/sw.js", "/manifest.webmanifest"}
 _JSON_TYPES = ("application/json",)
@@ -32,18 +37,20 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                api = path.startswith("/api/")
                 headers = [
                     (k, v)
                     for k, v in message.get("headers", [])
-                    if k.lower() not in {name for name, _ in _BASE_HEADERS}
+                    if k.lower() not in _REPLACED and not (api and k.lower() == b"cache-control")
                 ]
                 headers.extend(_BASE_HEADERS)
                 if https:
                     headers.append(_HSTS)
-                existing = {k.lower() for k, _ in headers}
-                if path.startswith("/api/"):
+                if api:
                     headers.append((b"cache-control", b"no-store"))
-                elif path in _NO_CACHE_PATHS and b"cache-control" not in existing:
+                elif path in _NO_CACHE_PATHS and all(
+                    k.lower() != b"cache-control" for k, _ in headers
+                ):
                     headers.append((b"cache-control", b"no-cache"))
                 if path == "/sw.js":
                     headers.append((b"service-worker-allowed", b"/"))
@@ -53,6 +60,40 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_with_headers)
 
     return middleware
+
+
+def options_allow_middleware(app: ASGIApp) -> ASGIApp:
+    """Answer OPTIONS with every method of the path (RFC 9110), not only the first one's.
+
+    Litestar 2.25 builds a path's automatic OPTIONS handler with its first route handler and
+    keeps that route's method list when more handlers join the path (POST and DELETE
+    /push/subscriptions answered `Allow: OPTIONS, POST`); the router's route knows them all.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP or scope.get("method") != "OPTIONS":
+            await app(scope, receive, send)
+            return
+
+        async def send_with_allow(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 204:
+                allow = _allowed_methods(scope)
+                if allow:
+                    headers = [(k, v) for k, v in message.get("headers", []) if k != b"allow"]
+                    message["headers"] = [*headers, (b"allow", allow.encode())]
+            await send(message)
+
+        await app(scope, receive, send_with_allow)
+
+    return middleware
+
+
+def _allowed_methods(scope: Scope) -> str:
+    template = scope.get("path_template")
+    for route in scope["litestar_app"].routes:
+        if isinstance(route, HTTPRoute) and route.path_format == template:
+            return ", ".join(sorted(route.methods))
+    return ""
 
 
 def require_json_body(request: Request[Any, Any, Any]) -> None:
@@ -67,3 +108,40 @@ def require_json_body(request: Request[Any, Any, Any]) -> None:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in _JSON_TYPES:
         raise UnsupportedMediaType("Send the request body as application/json.")
+
+
+MAX_JSON_DEPTH = 64
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+# Opening brackets count +1, closing ones -1 (0xff as a signed byte).
+_BRACKET_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+
+
+def json_deeper_than(body: bytes, limit: int) -> bool:
+    """True when the JSON text `body` nests arrays and objects more than `limit` deep.
+
+    msgspec decodes recursively: about 1,000 levels raise RecursionError (a 500), and a
+    value that decodes just below that fails later, in validation or encoding. This runs
+    first, in a few passes at C speed (half a millisecond for a 200-change sync push):
+    escapes out, then the text between quotes, then the running sum of the brackets left.
+    Up to the first error in invalid JSON this is exactly msgspec's view of the text,
+    so nothing it would descend into is missed.
+    """
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    if b"\\" in body:
+        # Pairs first, so `\\"` ends a string and `\"` does not.
+        body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside_strings = b"".join(body.split(b'"')[::2])
+    steps = array("b", outside_strings.translate(_BRACKET_STEP, _NOT_BRACKET))
+    return any(level > limit for level in accumulate(steps))
+
+
+class DepthLimitedRequest(Request[Any, Any, Any]):
+    """The app's request class: a JSON body nested too deep is a 400, never decoded."""
+
+    async def json(self) -> Any:
+        if json_deeper_than(await self.body(), MAX_JSON_DEPTH):
+            raise AppError(
+                f"The request body nests arrays or objects more than {MAX_JSON_DEPTH} deep."
+            )
+        return await super().json()

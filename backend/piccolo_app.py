@@ -6,7 +6,14 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from backend.accounts.tables import Account, Device, LoginFailure, RateEvent, Session
+from backend.accounts.tables import (
+    Account,
+    Device,
+    DeviceKey,
+    LoginFailure,
+    RateEvent,
+    Session,
+)
 from backend.reminders.tables import (
     Delivery,
     LoggedMarker,
@@ -20,6 +27,7 @@ TABLES = [
     Account,
     Device,
     Session,
+    DeviceKey,
     LoginFailure,
     RateEvent,
     SyncState,

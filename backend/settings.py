@@ -39,6 +39,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     session_max_days: int = 365
     login_user_limit: int = 5
     login_address_limit: int = 50
+    # Wrong passphrases per known device (one with a `tend_device` cookie) in the window,
+    # counted only once the name's or the address's limit is used up.
+    login_device_limit: int = 5
     login_window_seconds: int = 900
     # Sign-ups per client address (each costs two argon2 hashes) in this many seconds.
     signup_address_limit: int = 10
@@ -148,6 +151,7 @@ def _check(settings: Settings) -> None:
     for name in (
         "login_user_limit",
         "login_address_limit",
+        "login_device_limit",
         "login_window_seconds",
         "signup_address_limit",
         "signup_window_seconds",

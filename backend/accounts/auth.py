@@ -10,11 +10,14 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.handlers.base import BaseRouteHandler
 
-from backend.accounts.service import AccountService, CurrentSession
+from backend.accounts.service import AccountService, CurrentSession, SignedIn
 from backend.errors import NotSignedIn
 from backend.settings import Settings
 
 COOKIE_NAME = "tend_session"
+# The known-device key (backend/accounts/devicekeys.py); only sign-in requests need it.
+DEVICE_COOKIE_NAME = "tend_device"
+DEVICE_COOKIE_PATH = "/api/v1/auth"
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 _STATE_KEY = "tend_session"
 
@@ -44,6 +47,26 @@ def session_cookie(
         secure=not is_local_host(connection),
         max_age=settings.session_max_days * 86400,
     )
+
+
+def signed_in_cookies(
+    connection: ASGIConnection[Any, Any, Any, Any], signed_in: SignedIn, settings: Settings
+) -> list[Cookie]:
+    """The session cookie, then the device's new known-device key (same flags, narrower path)."""
+    device = Cookie(
+        key=DEVICE_COOKIE_NAME,
+        value=signed_in.device_key,
+        path=DEVICE_COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=not is_local_host(connection),
+        max_age=settings.session_max_days * 86400,
+    )
+    return [session_cookie(connection, signed_in.token, settings), device]
+
+
+def device_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    return connection.cookies.get(DEVICE_COOKIE_NAME) or None
 
 
 def cleared_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> Cookie:

@@ -15,8 +15,9 @@ from backend.accounts.auth import (
     cleared_cookie,
     client_address,
     current_session,
+    device_key,
     require_session,
-    session_cookie,
+    signed_in_cookies,
 )
 from backend.accounts.schemas import (
     AccountInfo,
@@ -32,6 +33,8 @@ from backend.accounts.schemas import (
     SignupResponse,
 )
 from backend.accounts.service import AccountService, CurrentSession
+from backend.errors import BODY, SESSION, problem_responses
+from backend.openapi import NO_CONTENT, SESSION_REQUIRED
 from backend.settings import Settings
 
 
@@ -45,7 +48,7 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
     return settings
 
 
-@post("/signup", status_code=HTTP_201_CREATED)
+@post("/signup", status_code=HTTP_201_CREATED, responses=problem_responses(*BODY, 403, 409, 429))
 async def signup(
     request: Request[Any, Any, Any], data: JSONBody[SignupRequest]
 ) -> Response[SignupResponse]:
@@ -58,11 +61,11 @@ async def signup(
         address=client_address(request, _settings(request)),
     )
     body = SignupResponse(signed_in.user_id, signed_in.username, recovery_code, signed_in.device_id)
-    cookie = session_cookie(request, signed_in.token, _settings(request))
-    return Response(body, status_code=HTTP_201_CREATED, cookies=[cookie])
+    cookies = signed_in_cookies(request, signed_in, _settings(request))
+    return Response(body, status_code=HTTP_201_CREATED, cookies=cookies)
 
 
-@post("/login", status_code=HTTP_200_OK)
+@post("/login", status_code=HTTP_200_OK, responses=problem_responses(*BODY, 401, 403, 429))
 async def login(
     request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
 ) -> Response[LoginResponse]:
@@ -74,12 +77,13 @@ async def login(
         data.device_name,
         client_address(request, settings),
         datetime.now(UTC),
+        device_key=device_key(request),
     )
     body = LoginResponse(signed_in.user_id, signed_in.username, signed_in.device_id)
-    return Response(body, cookies=[session_cookie(request, signed_in.token, settings)])
+    return Response(body, cookies=signed_in_cookies(request, signed_in, settings))
 
 
-@post("/recover", status_code=HTTP_200_OK)
+@post("/recover", status_code=HTTP_200_OK, responses=problem_responses(*BODY, 401, 403, 429))
 async def recover(
     request: Request[Any, Any, Any], data: JSONBody[RecoverRequest]
 ) -> Response[RecoverResponse]:
@@ -94,64 +98,78 @@ async def recover(
         datetime.now(UTC),
     )
     body = RecoverResponse(signed_in.user_id, signed_in.username, code, signed_in.device_id)
-    return Response(body, cookies=[session_cookie(request, signed_in.token, settings)])
+    return Response(body, cookies=signed_in_cookies(request, signed_in, settings))
 
 
-@post("/logout", status_code=HTTP_204_NO_CONTENT, guards=[require_session])
+@post(
+    "/logout",
+    status_code=HTTP_204_NO_CONTENT,
+    guards=[require_session],
+    security=SESSION_REQUIRED,
+    responses={**problem_responses(*SESSION), **NO_CONTENT},
+)
 async def logout(
-    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
+    request: Request[Any, Any, Any], session: NamedDependency[CurrentSession]
 ) -> Response[None]:
-    await _service(request).logout(current)
+    await _service(request).logout(session)
     return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[cleared_cookie(request)])
 
 
-@get("/")
+@get("/", responses=problem_responses(*SESSION, 404))
 async def account_info(
-    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
+    request: Request[Any, Any, Any], session: NamedDependency[CurrentSession]
 ) -> AccountInfo:
-    return await _service(request).account(current)
+    return await _service(request).account(session)
 
 
-@get("/export")
+@get("/export", responses=problem_responses(*SESSION, 404))
 async def export(
-    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
+    request: Request[Any, Any, Any], session: NamedDependency[CurrentSession]
 ) -> Response[Export]:
     """Everything the person has: account, devices and every record in the sync shape."""
-    records = await request.app.state.sync.export_records(current.user_id)
+    records = await request.app.state.sync.export_records(session.user_id)
     body = Export(
         exported_at=datetime.now(UTC),
-        account=await _service(request).account(current),
-        devices=await _service(request).devices(current),
+        account=await _service(request).account(session),
+        devices=await _service(request).devices(session),
         records=records,
     )
     filename = f"tend-export-{body.exported_at:%Y-%m-%d}.json"
     return Response(body, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@get("/devices")
+@get("/devices", responses=problem_responses(*SESSION))
 async def list_devices(
-    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
+    request: Request[Any, Any, Any], session: NamedDependency[CurrentSession]
 ) -> list[DeviceInfo]:
-    return await _service(request).devices(current)
+    return await _service(request).devices(session)
 
 
-@delete("/devices/{device_id:uuid}", status_code=HTTP_204_NO_CONTENT)
+@delete(
+    "/devices/{device_id:uuid}",
+    status_code=HTTP_204_NO_CONTENT,
+    responses=problem_responses(*SESSION, 404),
+)
 async def sign_out_device(
     request: Request[Any, Any, Any],
-    current: NamedDependency[CurrentSession],
+    session: NamedDependency[CurrentSession],
     device_id: FromPath[UUID],
 ) -> None:
-    await _service(request).sign_out_device(current, device_id)
+    await _service(request).sign_out_device(session, device_id)
 
 
-@post("/passphrase", status_code=HTTP_204_NO_CONTENT)
+@post(
+    "/passphrase",
+    status_code=HTTP_204_NO_CONTENT,
+    responses=problem_responses(*BODY, *SESSION, 429),
+)
 async def change_passphrase(
     request: Request[Any, Any, Any],
-    current: NamedDependency[CurrentSession],
+    session: NamedDependency[CurrentSession],
     data: JSONBody[ChangePassphraseRequest],
 ) -> None:
     await _service(request).change_passphrase(
-        current,
+        session,
         data.current,
         data.new,
         client_address(request, _settings(request)),
@@ -159,19 +177,25 @@ async def change_passphrase(
     )
 
 
-@delete("/", status_code=HTTP_204_NO_CONTENT)
+@delete(
+    "/",
+    status_code=HTTP_204_NO_CONTENT,
+    responses={**problem_responses(*BODY, *SESSION, 429), **NO_CONTENT},
+)
 async def delete_account(
     request: Request[Any, Any, Any],
-    current: NamedDependency[CurrentSession],
+    session: NamedDependency[CurrentSession],
     data: JSONBody[DeleteAccountRequest],
 ) -> Response[None]:
     await _service(request).delete_account(
-        current, data.passphrase, client_address(request, _settings(request)), datetime.now(UTC)
+        session, data.passphrase, client_address(request, _settings(request)), datetime.now(UTC)
     )
     return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[cleared_cookie(request)])
 
 
-_session = {"current": Provide(current_session, sync_to_thread=False)}
+# Named `session`, not `current`: Litestar reports a failed body field that shares a
+# dependency's name as a server error, and the passphrase change has a field `current`.
+_session = {"session": Provide(current_session, sync_to_thread=False)}
 
 auth_router = Router(
     path="/api/v1/auth",
@@ -191,6 +215,7 @@ account_router = Router(
         delete_account,
     ],
     guards=[require_session],
+    security=SESSION_REQUIRED,
     dependencies=_session,
     tags=["accounts"],
 )

@@ -12,13 +12,21 @@ from backend.http import NO_NUL
 
 # Passphrases are only ever hashed, so any text will do; names are stored or looked up.
 Passphrase = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
+# A passphrase being chosen: the service refuses one under 10 characters with its own code
+# (weak-passphrase), so only the OpenAPI document says so here.
+NewPassphrase = Annotated[str, msgspec.Meta(max_length=1024, extra_json_schema={"minLength": 10})]
 Username = Annotated[str, msgspec.Meta(min_length=1, max_length=256, pattern=NO_NUL)]
+# A username being chosen, in the form the service stores (it also takes other case and
+# surrounding spaces, and folds them away; clients send this form).
+NewUsername = Annotated[
+    str, msgspec.Meta(max_length=256, extra_json_schema={"pattern": r"^[A-Za-z0-9_.-]{3,64}$"})
+]
 DeviceName = Annotated[str, msgspec.Meta(max_length=100, pattern=NO_NUL)]
 
 
 class SignupRequest(msgspec.Struct, forbid_unknown_fields=True):
-    username: Username
-    passphrase: Passphrase
+    username: NewUsername
+    passphrase: NewPassphrase
     device_id: UUID | None = None
     device_name: DeviceName | None = None
 
@@ -46,7 +54,7 @@ class LoginResponse(msgspec.Struct):
 class RecoverRequest(msgspec.Struct, forbid_unknown_fields=True):
     username: Username
     recovery_code: Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=NO_NUL)]
-    new_passphrase: Passphrase
+    new_passphrase: NewPassphrase
     device_id: UUID | None = None
     device_name: DeviceName | None = None
 
@@ -75,7 +83,7 @@ class DeviceInfo(msgspec.Struct):
 
 class ChangePassphraseRequest(msgspec.Struct, forbid_unknown_fields=True):
     current: Passphrase
-    new: Passphrase
+    new: NewPassphrase
 
 
 class DeleteAccountRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -12,16 +12,24 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
+from backend.accounts.devicekeys import DeviceKeys
+from backend.accounts.passphrase import check_passphrase
 from backend.accounts.passwords import Passwords
 from backend.accounts.ratelimit import EventLimiter, LoginLimiter
 from backend.accounts.schemas import AccountInfo, DeviceInfo
 from backend.accounts.tables import Account, Device, Session
 from backend.db import execute, fetch, write_transaction
-from backend.errors import Conflict, Forbidden, InvalidCredentials, InvalidInput, NotFound
+from backend.errors import (
+    Conflict,
+    Forbidden,
+    InvalidCredentials,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+)
 from backend.settings import Settings
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
-MIN_PASSPHRASE = 10
 # Refresh last_seen_at at most this often: a write per request would cost an fsync each.
 LAST_SEEN_GRANULARITY = timedelta(minutes=5)
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -41,6 +49,8 @@ class SignedIn:
     username: str
     device_id: uuid.UUID
     token: str
+    # The new `tend_device` cookie value (backend/accounts/devicekeys.py).
+    device_key: str = ""
 
 
 def hash_token(token: str) -> str:
@@ -55,14 +65,6 @@ def normalize_username(raw: str) -> str:
             code="invalid-username",
         )
     return username
-
-
-def check_passphrase(passphrase: str) -> None:
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise InvalidInput(
-            f"Choose a passphrase of at least {MIN_PASSPHRASE} characters.",
-            code="weak-passphrase",
-        )
 
 
 def new_recovery_code() -> str:
@@ -82,6 +84,7 @@ class AccountService:
         self.settings = settings
         self.passwords = passwords
         self.limiter = LoginLimiter(engine, settings)
+        self.device_keys = DeviceKeys(engine, settings)
         self.signup_limiter = EventLimiter(
             engine,
             "signup",
@@ -103,7 +106,7 @@ class AccountService:
         """Make an account. `address` (the client's) is limited to so many sign-ups per
         window; None (the command line, the demo) is not limited."""
         username = normalize_username(username)
-        check_passphrase(passphrase)
+        check_passphrase(passphrase, username)
         if await Account.exists().where(Account.username == username).run():
             raise Conflict("That username is taken. Please choose another.", code="username-taken")
         if address is not None:
@@ -128,6 +131,7 @@ class AccountService:
                 )
                 await self.register_device(user_id, device, device_name, now)
                 token = await self._new_session(user_id, device, now)
+                key = await self.device_keys.issue(user_id, device, now, None)
         except Exception as exc:
             # Two sign-ups for one name racing: the unique index decides, the loser hears so.
             if await Account.exists().where(Account.username == username).run():
@@ -135,7 +139,7 @@ class AccountService:
                     "That username is taken. Please choose another.", code="username-taken"
                 ) from exc
             raise
-        return SignedIn(user_id, username, device, token), recovery_code
+        return SignedIn(user_id, username, device, token, key), recovery_code
 
     async def login(
         self,
@@ -145,11 +149,21 @@ class AccountService:
         device_name: str | None,
         address: str,
         now: datetime,
+        device_key: str | None = None,
     ) -> SignedIn:
         username = raw_username.strip().casefold()[:64]
         # The attempt counts before the passphrase is verified: guesses sent all at once
         # each spend one (a right passphrase gives its attempt back).
-        await self.limiter.reserve(username, address, now)
+        known: uuid.UUID | None = None
+        try:
+            await self.limiter.reserve(username, address, now)
+        except RateLimited:
+            # Someone else's guesses must not lock the owner out of their own phone: a
+            # device this account signed in on before counts against its own limit instead.
+            known = await self.device_keys.known_device(device_key, username, now)
+            if known is None:
+                raise
+            await self.device_keys.limiter.take(str(known), now)
         row = (
             await Account.select(Account.id, Account.passphrase_hash)
             .where(Account.username == username)
@@ -160,13 +174,18 @@ class AccountService:
         ok = await self.passwords.verify(row["passphrase_hash"] if row else None, passphrase)
         if not row or not ok:
             raise InvalidCredentials("The username or passphrase is not right.")
-        await self.limiter.succeeded(username)
+        if known is None:
+            await self.limiter.succeeded(username)
+        else:
+            # The name stays locked for everyone else; only this device's count is cleared.
+            await self.device_keys.limiter.clear(str(known))
         user_id: uuid.UUID = row["id"]
-        device = device_id or uuid.uuid4()
+        device = device_id or known or uuid.uuid4()
         async with write_transaction(self.engine):
             await self.register_device(user_id, device, device_name, now)
             token = await self._new_session(user_id, device, now)
-        return SignedIn(user_id, username, device, token)
+            key = await self.device_keys.issue(user_id, device, now, device_key)
+        return SignedIn(user_id, username, device, token, key)
 
     async def recover(
         self,
@@ -179,7 +198,7 @@ class AccountService:
         now: datetime,
     ) -> tuple[SignedIn, str]:
         username = raw_username.strip().casefold()[:64]
-        check_passphrase(new_passphrase)
+        check_passphrase(new_passphrase, username)
         await self.limiter.reserve(username, address, now)
         row = (
             await Account.select(Account.id, Account.recovery_hash)
@@ -209,7 +228,9 @@ class AccountService:
             await execute(self.engine, "DELETE FROM session WHERE user_id = {}", user_id)
             await self.register_device(user_id, device, device_name, now)
             token = await self._new_session(user_id, device, now)
-        return SignedIn(user_id, username, device, token), new_code
+            await self.device_keys.forget_all_but(user_id, device)
+            key = await self.device_keys.issue(user_id, device, now, None)
+        return SignedIn(user_id, username, device, token, key), new_code
 
     async def register_device(
         self, user_id: uuid.UUID, device_id: uuid.UUID, name: str | None, now: datetime
@@ -280,6 +301,7 @@ class AccountService:
 
     async def logout(self, current: CurrentSession) -> None:
         await execute(self.engine, "DELETE FROM session WHERE id = {}", current.session_id)
+        await self.device_keys.forget_device(current.device_id)
 
     async def account(self, current: CurrentSession) -> AccountInfo:
         row = (
@@ -317,6 +339,7 @@ class AccountService:
         if owner is None or owner["user_id"] != current.user_id:
             raise NotFound("No such device on this account.", code="device-not-found")
         await execute(self.engine, "DELETE FROM session WHERE device_id = {}", device_id)
+        await self.device_keys.forget_device(device_id)
 
     async def _check_passphrase(
         self, current: CurrentSession, passphrase: str, address: str, now: datetime
@@ -342,7 +365,7 @@ class AccountService:
     async def change_passphrase(
         self, current: CurrentSession, old: str, new: str, address: str, now: datetime
     ) -> None:
-        check_passphrase(new)
+        check_passphrase(new, current.username)
         await self._check_passphrase(current, old, address, now)
         new_hash = await self.passwords.hash(new)
         async with write_transaction(self.engine):
@@ -358,6 +381,7 @@ class AccountService:
                 current.user_id,
                 current.session_id,
             )
+            await self.device_keys.forget_all_but(current.user_id, current.device_id)
 
     async def delete_account(
         self, current: CurrentSession, passphrase: str, address: str, now: datetime

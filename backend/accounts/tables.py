@@ -1,4 +1,4 @@
-"""Account, device, session and login-failure tables."""
+"""Account, device, session, device-key and login-failure tables."""
 
 from __future__ import annotations
 
@@ -31,6 +31,17 @@ class Session(Table, tablename="session"):
     device_id = ForeignKey(Device, on_delete=OnDelete.cascade, index=True, null=False)
     created_at = Timestamptz()
     last_seen_at = Timestamptz()
+
+
+class DeviceKey(Table, tablename="device_key"):
+    # A device that signed in before: the hash of its `tend_device` cookie. While sign-in
+    # limits lock the account's name (or the address), a right passphrase from this device
+    # still gets in (backend/accounts/devicekeys.py). One per device, replaced at each sign-in.
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True)
+    user_id = ForeignKey(Account, on_delete=OnDelete.cascade, index=True, null=False)
+    device_id = ForeignKey(Device, on_delete=OnDelete.cascade, index=True, null=False)
+    created_at = Timestamptz()
 
 
 class LoginFailure(Table, tablename="login_failure"):

@@ -116,8 +116,8 @@ def to_changes(
 ) -> list[dict[str, Any]]:
     """Wire changes creating each record (base_seq 0) with increasing HLCs never past `now_ms`.
 
-    Change ids are random: the server treats them as global keys, so the same journal can be
-    pushed to several accounts.
+    Change ids are random, so the same journal can be pushed to several accounts (the
+    server keys change ids per person, so even the same ids would be fine).
     """
     clock = Hlc(0, 0, node_from_device_id(device_id))
     changes = []

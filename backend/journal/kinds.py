@@ -104,6 +104,8 @@ class Medication(msgspec.Struct, kw_only=True):
         None
     )
     dose_changes: DoseChanges | None = None
+    # The medication this one is added to (an augmentation or combination), by record id.
+    augments: RecordRef | None = None
     notes: Note | None = None
 
 

@@ -140,7 +140,13 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
 async def check_endpoint(endpoint: str, settings: Settings) -> None:
     """Raise EndpointRefused unless the server may send pushes to `endpoint`."""
     if settings.env != "prod":
-        parts = urlsplit(endpoint)
+        try:
+            # urlsplit raises on a broken [IPv6] host; .port on a port out of range or not
+            # a number (the sender reads it for the VAPID audience).
+            parts = urlsplit(endpoint)
+            _ = parts.port
+        except ValueError:
+            raise EndpointRefused("dev: not a URL") from None
         if parts.scheme == "https" and parts.hostname:
             return
         if parts.scheme == "http" and parts.hostname in _LOOPBACK:

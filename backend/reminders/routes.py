@@ -11,6 +11,8 @@ from litestar.params import JSONBody
 
 from backend.accounts.auth import current_session, require_session
 from backend.accounts.service import CurrentSession
+from backend.errors import BODY, SESSION, problem_responses
+from backend.openapi import SESSION_REQUIRED
 from backend.reminders.schemas import (
     Accepted,
     PushKey,
@@ -38,7 +40,13 @@ async def push_key(request: Request[Any, Any, Any]) -> PushKey:
     return PushKey(request.app.state.vapid.public_key_b64url)
 
 
-@post("/push/subscriptions", status_code=201, guards=[require_session])
+@post(
+    "/push/subscriptions",
+    status_code=201,
+    guards=[require_session],
+    security=SESSION_REQUIRED,
+    responses=problem_responses(*BODY, *SESSION, 403),
+)
 async def subscribe(
     request: Request[Any, Any, Any],
     current: NamedDependency[CurrentSession],
@@ -48,7 +56,13 @@ async def subscribe(
     return Subscribed(data.endpoint, data.device_id)
 
 
-@delete("/push/subscriptions", status_code=204, guards=[require_session])
+@delete(
+    "/push/subscriptions",
+    status_code=204,
+    guards=[require_session],
+    security=SESSION_REQUIRED,
+    responses=problem_responses(*BODY, *SESSION),
+)
 async def unsubscribe(
     request: Request[Any, Any, Any],
     current: NamedDependency[CurrentSession],
@@ -57,7 +71,13 @@ async def unsubscribe(
     await _service(request).unsubscribe(current, data.endpoint)
 
 
-@post("/push/test", status_code=202, guards=[require_session])
+@post(
+    "/push/test",
+    status_code=202,
+    guards=[require_session],
+    security=SESSION_REQUIRED,
+    responses=problem_responses(*SESSION, 404, 429),
+)
 async def push_test(
     request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
 ) -> Accepted:
@@ -65,7 +85,13 @@ async def push_test(
     return Accepted(outcome, TEST_DETAILS[outcome])
 
 
-@post("/reminders/snooze", status_code=202, guards=[require_session])
+@post(
+    "/reminders/snooze",
+    status_code=202,
+    guards=[require_session],
+    security=SESSION_REQUIRED,
+    responses=problem_responses(*BODY, *SESSION, 404),
+)
 async def snooze(
     request: Request[Any, Any, Any],
     current: NamedDependency[CurrentSession],

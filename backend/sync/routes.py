@@ -12,6 +12,8 @@ from litestar.params import FromPath, JSONBody
 
 from backend.accounts.auth import current_session, require_session
 from backend.accounts.service import CurrentSession
+from backend.errors import BODY, SESSION, problem_responses
+from backend.openapi import SESSION_REQUIRED
 from backend.sync.schemas import HistoryEntry, SyncRequest, SyncResponse, SyncStatus
 from backend.sync.service import SyncService
 
@@ -21,7 +23,7 @@ def _service(request: Request[Any, Any, Any]) -> SyncService:
     return service
 
 
-@post("/sync", status_code=200)
+@post("/sync", status_code=200, responses=problem_responses(*BODY, *SESSION, 403, 426))
 async def sync(
     request: Request[Any, Any, Any],
     current: NamedDependency[CurrentSession],
@@ -33,14 +35,14 @@ async def sync(
     return Response(body, media_type=MediaType.JSON)  # type: ignore[arg-type]
 
 
-@get("/sync/status")
+@get("/sync/status", responses=problem_responses(*SESSION))
 async def sync_status(
     request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
 ) -> SyncStatus:
     return await _service(request).status(current.user_id, datetime.now(UTC))
 
 
-@get("/records/{record_id:uuid}/history")
+@get("/records/{record_id:uuid}/history", responses=problem_responses(*SESSION, 404))
 async def record_history(
     request: Request[Any, Any, Any],
     current: NamedDependency[CurrentSession],
@@ -53,6 +55,7 @@ sync_router = Router(
     path="/api/v1",
     route_handlers=[sync, sync_status, record_history],
     guards=[require_session],
+    security=SESSION_REQUIRED,
     dependencies={"current": Provide(current_session, sync_to_thread=False)},
     tags=["sync"],
 )

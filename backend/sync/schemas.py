@@ -43,9 +43,15 @@ class SyncRequest(msgspec.Struct):
     base_seq, fields: {name: {v, hlc}}}.
     """
 
-    protocol: Annotated[int, msgspec.Meta(ge=INT32_MIN, le=INT32_MAX)]
+    # The OpenAPI document states what the service checks (another protocol is a 400 or a
+    # 426, a schema_version under 1 is a 426); the bounds keep any number a 400, never a 500.
+    protocol: Annotated[
+        int, msgspec.Meta(ge=INT32_MIN, le=INT32_MAX, extra_json_schema={"const": PROTOCOL})
+    ]
     device_id: UUID
-    schema_version: Annotated[int, msgspec.Meta(ge=INT32_MIN, le=INT32_MAX)]
+    schema_version: Annotated[
+        int, msgspec.Meta(ge=INT32_MIN, le=INT32_MAX, extra_json_schema={"exclusiveMinimum": 0})
+    ]
     cursor: Annotated[int, msgspec.Meta(ge=0, le=INT64_MAX)]
     epoch: UUID | None = None
     # Any JSON value: one that is not even an object is that change's `rejected`, not a 400.

@@ -351,17 +351,13 @@ class _BatchMerger:
 
     def apply(self, change: ChangeIn) -> ChangeResult:
         cid, rid = str(change.change_id), str(change.record_id)
+        # `seen` holds this person's changes only: change ids are keyed (user_id, change_id).
+        # sync.md's `duplicate` is a device re-sending its own change; another person's use
+        # of the same id is no sign of that, and answering `duplicate` (with their outcome)
+        # or a special rejection would tell this person the id exists. So an id someone
+        # else used is a new change here, answered exactly as a fresh id would be.
         prior = self.seen.get(change.change_id)
         if prior is not None:
-            if prior["user_id"] != self.user_id:
-                return ChangeResult(
-                    cid,
-                    rid,
-                    "rejected",
-                    error=ResultError(
-                        "change-id-taken", "This change id is already used; make a new one."
-                    ),
-                )
             error = (
                 msgspec.json.decode(prior["error"], type=ResultError) if prior["error"] else None
             )
@@ -486,7 +482,6 @@ class _BatchMerger:
         if status == "rejected":
             fields = {k: {"v": w.v, "hlc": w.hlc} for k, w in change.fields.items()}
         self.seen[change.change_id] = {
-            "user_id": self.user_id,
             "status": status,
             "server_seq": seq,
             "error": _encode(error).decode() if error else "",

@@ -97,13 +97,18 @@ async def save_state(engine: Engine[Any], state: SyncStateRow) -> None:
 async def load_changes(
     engine: Engine[Any], user_id: uuid.UUID, change_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """Already-processed changes among these ids (any owner: change ids are global keys)."""
+    """This person's already-processed changes among these ids.
+
+    Change ids are keyed per person (user_id, change_id): another person's use of the same
+    id is not seen here, so it can neither make this change a duplicate nor be revealed.
+    """
     if not change_ids:
         return {}
     rows = await fetch(
         engine,
-        "SELECT change_id, user_id, status, server_seq, error, fields, original_hlcs FROM change"
-        f" WHERE change_id IN ({', '.join(['{}'] * len(change_ids))})",
+        "SELECT change_id, status, server_seq, error, fields, original_hlcs FROM change"
+        f" WHERE user_id = {{}} AND change_id IN ({', '.join(['{}'] * len(change_ids))})",
+        user_id,
         *change_ids,
     )
     return {row["change_id"]: row for row in rows}

@@ -46,7 +46,10 @@ class Record(Table, tablename="record"):
 
 
 class Change(Table, tablename="change"):
-    change_id = UUID(primary_key=True)
+    # Change ids are the client's, unique per person only: (user_id, change_id) has a unique
+    # index (raw-SQL migration), so one person's id says nothing about anyone else's.
+    id = BigSerial(primary_key=True)
+    change_id = UUID()
     user_id = ForeignKey(Account, on_delete=OnDelete.cascade, null=False)
     record_id = UUID(index=True, index_method=IndexMethod.btree)
     device_id = UUID()

@@ -11,10 +11,14 @@ const INTENSITY = [['light', 'Light'], ['moderate', 'Moderate'], ['vigorous', 'V
 const ROLES = [['antidepressant', 'Antidepressant'], ['augmentation', 'Augmentation'], ['antipsychotic', 'Antipsychotic'], ['mood_stabilizer', 'Mood stabiliser'], ['thyroid', 'Thyroid'], ['sleep', 'Sleep'], ['other', 'Other']];
 const SEVERITY = [[0, '0 none'], [1, '1 mild'], [2, '2 moderate'], [3, '3 severe']];
 const QUALITY = [[1, '1 very poor'], [2, '2 poor'], [3, '3 okay'], [4, '4 good'], [5, '5 very good']];
+export const SESSIONS = [['esketamine', 'Esketamine'], ['ketamine', 'Ketamine'], ['ect', 'ECT'], ['rtms', 'rTMS'],
+  ['tms_theta', 'Theta-burst TMS'], ['vns', 'VNS'], ['dbs', 'DBS'], ['therapy', 'Therapy'], ['other', 'Other']];
+export const LABS = [['tsh', 'Thyroid (TSH)'], ['vitamin_d', 'Vitamin D'], ['lithium_level', 'Lithium level'], ['other', 'Other']];
+export const MEASURES = [['weight', 'Weight'], ['blood_pressure', 'Blood pressure'], ['heart_rate', 'Heart rate'], ['other', 'Other']];
 
-const scale = (name, label, ends, extra = {}) => ({ name, label, type: 'scale', min: 0, max: 10, hint: ends, ...extra });
-const at = { name: 'at', label: 'When', type: 'datetime', required: true };
-const note = { name: 'note', label: 'Note (optional)', type: 'textarea' };
+export const scale = (name, label, ends, extra = {}) => ({ name, label, type: 'scale', min: 0, max: 10, hint: ends, ...extra });
+export const at = { name: 'at', label: 'When', type: 'datetime', required: true };
+export const note = { name: 'note', label: 'Note (optional)', type: 'textarea' };
 
 export const CHECKIN_DETAILS = [
   scale('anxiety', 'Anxiety', '0 none, 10 extreme'),
@@ -32,7 +36,7 @@ export const CHECKIN_DETAILS = [
  * so the keyboard and the spinner offer only what will sync. `record` names the record field a
  * form field fills when the names differ (a sleep's bed time fills bed_at).
  */
-function withRules(spec) {
+export function withRules(spec) {
   const rules = RULES.kinds[spec.kind].fields;
   for (const f of spec.fields) {
     const rule = rules[f.record ?? f.name];
@@ -73,6 +77,7 @@ function baseSpec(form, meds) {
         { name: 'wake_time', record: 'wake_at', label: 'Woke up (optional)', type: 'time' },
         { name: 'quality', label: 'How well did you sleep? (optional)', type: 'radio', options: QUALITY },
         { name: 'awakenings', label: 'Times you woke up (optional)', type: 'number' },
+        { name: 'nap_minutes', label: 'Naps during the day, in minutes (optional)', type: 'number' },
         note,
       ] };
     case 'activity':
@@ -103,6 +108,10 @@ function baseSpec(form, meds) {
         { name: 'unit', label: 'Unit (optional)', type: 'text' },
         { name: 'role', label: 'What is it for? (optional)', type: 'select', options: ROLES },
         { name: 'as_needed', label: 'Taken only as needed', type: 'check' },
+        { name: 'schedule_note', label: 'When you take it (optional)', type: 'text' },
+        { name: 'started_on', label: 'Started on (optional)', type: 'date' },
+        ...medOptions.length ? [{ name: 'augments', label: 'Added to which medication? (optional)', type: 'select', options: medOptions }] : [],
+        { name: 'notes', label: 'Notes (optional)', type: 'textarea' },
       ] };
     default:
       return null;
@@ -111,7 +120,9 @@ function baseSpec(form, meds) {
 
 /** Which form edits a stored record. */
 export function formOf(record) {
-  if (record.kind === 'intake') return record.fields.kind?.v === 'meal' ? 'meal' : 'alcohol';
+  if (record.kind === 'intake') {
+    return { meal: 'meal', caffeine: 'caffeine', other: 'substance' }[record.fields.kind?.v] ?? 'alcohol';
+  }
   return record.kind;
 }
 
@@ -141,13 +152,17 @@ export function sleepHours(values) {
   return Number.isNaN(bed) || Number.isNaN(wake) ? null : (wake - bed) / 3600000;
 }
 
-/** Form answers (as read from inputs) to record values. */
-export function toValues(form, answers) {
-  const spec = formSpec(form);
+/** Form answers (as read from inputs) to record values; `spec` for a form kinds.js lacks. */
+export function toValues(form, answers, spec = formSpec(form)) {
   const values = { ...(spec.fixed ?? {}) };
   for (const [k, v] of Object.entries(answers)) {
     if (k === 'bed_time' || k === 'wake_time') continue;
     values[k] = k === 'at' && typeof v === 'string' ? fromLocalInput(v) : v;
+  }
+  // A measurement's value is a number, except a blood pressure reading ("120/80").
+  if (form === 'measurement' && typeof values.value === 'string' && values.type !== 'blood_pressure') {
+    const n = Number(values.value);
+    if (values.value.trim() !== '' && Number.isFinite(n)) values.value = n;
   }
   if (form === 'sleep' && answers.night_of) {
     Object.assign(values, { bed_at: null, wake_at: null }, sleepTimes(answers.night_of, answers.bed_time, answers.wake_time));
@@ -156,9 +171,9 @@ export function toValues(form, answers) {
 }
 
 /** Record values to form answers (the reverse of toValues), with defaults for a new entry. */
-export function toAnswers(form, values = {}, nowMs = Date.now()) {
+export function toAnswers(form, values = {}, nowMs = Date.now(), spec = formSpec(form)) {
   const answers = { ...values };
-  if (formSpec(form).fields.some((f) => f.name === 'at')) {
+  if (spec.fields.some((f) => f.name === 'at')) {
     answers.at = toLocalInput(values.at ?? localIso(nowMs));
   }
   if (form === 'sleep') {
@@ -167,6 +182,7 @@ export function toAnswers(form, values = {}, nowMs = Date.now()) {
     answers.wake_time = values.wake_at ? localClock(values.wake_at) : undefined;
   }
   if (form === 'dose') answers.status = values.status ?? 'taken';
+  if (form === 'lab') answers.on = values.on ?? localDate(nowMs);
   if (form === 'alcohol') answers.amount = values.amount ?? 1;
   return answers;
 }
@@ -200,7 +216,18 @@ export function summarize(record, medName = () => null) {
     case 'intake':
       if (v.kind === 'meal') return 'Meal';
       if (v.kind === 'alcohol') return `Alcohol: ${v.amount ?? '?'} standard ${v.amount === 1 ? 'drink' : 'drinks'}`;
-      return `Intake: ${v.kind}`;
+      if (v.kind === 'caffeine') return v.amount ? `Caffeine: ${v.amount} ${v.amount === 1 ? 'cup' : 'cups'}` : 'Caffeine';
+      return `Other substance: ${v.note ?? ''}`;
+    case 'session':
+      return `Clinic session: ${word(SESSIONS, v.type)}${typeof v.felt_after === 'number' ? `, felt ${v.felt_after}/10 after` : ''}`;
+    case 'lab':
+      return `Lab: ${word(LABS, v.test)} ${v.value}${v.unit ? ` ${v.unit}` : ''}`;
+    case 'appointment':
+      return `Appointment${v.with ? ` with ${v.with}` : ''}${v.place ? `, ${v.place}` : ''}`;
+    case 'measurement':
+      return `${word(MEASURES, v.type)}: ${v.value}${v.unit ? ` ${v.unit}` : ''}`;
+    case 'question':
+      return `Question: ${v.text}${v.answered ? ' (answered)' : ''}`;
     case 'effect':
       return `Side effect: ${v.name} (${word(SEVERITY, v.severity).replace(/^\d /, '')})`;
     case 'medication':

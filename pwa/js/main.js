@@ -4,7 +4,6 @@
 import { openDb } from './db.js';
 import { countOutbox, unsyncedCounts } from './outbox.js';
 import { IOS_7_DAYS, iosNotInstalled } from './platform.js';
-import { refreshSubscription } from './push.js';
 import { show } from './router.js';
 import { createScheduler } from './scheduler.js';
 import { finishLogout, readAccount } from './session.js';
@@ -117,7 +116,8 @@ async function boot() {
   scheduler.start();
   registerWorker();
   // Subscriptions re-post on every start, so the server never silently loses this device.
-  if (account && !account.needs_signin) refreshSubscription(db).catch(() => {});
+  // Loaded only here and on Routines: opening Today does not wait for the push code.
+  if (account && !account.needs_signin) import('./push.js').then((m) => m.refreshSubscription(db)).catch(() => {});
   await showIosNotice(db).catch(() => {});
   // Start-up is over (the notices have shown or decided not to): tests wait for this mark.
   document.documentElement.dataset.started = '';

@@ -21,7 +21,6 @@ export const PRECACHE = [
   '/js/merge.js',
   '/js/outbox.js',
   '/js/platform.js',
-  '/js/push.js',
   '/js/router.js',
   '/js/rules.js',
   '/js/scheduler.js',
@@ -42,11 +41,14 @@ export const PRECACHE = [
 ];
 
 export const LATER = [
+  '/js/push.js',
+  '/js/more-forms.js',
   '/js/questionnaires.js',
   '/js/views/account.js',
   '/js/views/assessment.js',
   '/js/views/compare.js',
   '/js/views/day.js',
+  '/js/views/meds.js',
   '/js/views/plan.js',
   '/js/views/routines.js',
 ];

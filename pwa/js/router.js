@@ -9,6 +9,7 @@ const routes = {
   plan: () => import('./views/plan.js'),
   account: () => import('./views/account.js'),
   routines: () => import('./views/routines.js'),
+  meds: () => import('./views/meds.js'),
   // A reminder's link (#/log/dose?medication=…&occurrence=…): Today with that log form open.
   log: () => import('./views/routines.js').then((m) => ({ render: m.renderLog })),
 };

@@ -21,12 +21,18 @@ export function authError(res) {
   return 'The server is not answering right now. Please try again in a little while.';
 }
 
-/** Check a new account's answers before sending them; null when fine. */
+/** Check a new account's answers before sending them; null when fine. The server's rules
+ * (backend/accounts/passphrase.py) decide; these only answer sooner. */
 export function checkNewAccount(username, passphrase) {
-  if (!/^[a-z0-9_.-]{3,64}$/.test(normalise(username))) {
+  const name = normalise(username);
+  if (!/^[a-z0-9_.-]{3,64}$/.test(name)) {
     return 'Usernames are 3 to 64 characters: letters, digits, dot, dash or underscore.';
   }
-  if (passphrase.length < 10) return 'Your passphrase needs at least 10 characters.';
+  if ([...passphrase].length < 10) return 'Your passphrase needs at least 10 characters.';
+  if (!passphrase.trim()) return 'A passphrase cannot be only spaces.';
+  if (/[\p{Cc}\p{Cs}]/u.test(passphrase)) return 'A passphrase cannot contain control characters such as tabs or line breaks.';
+  if (new Set(passphrase.toLowerCase().replace(/\s/gu, '')).size === 1) return 'A passphrase cannot be one character repeated.';
+  if (passphrase.toLowerCase().includes(name)) return 'A passphrase cannot contain your username.';
   return null;
 }
 

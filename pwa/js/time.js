@@ -79,7 +79,8 @@ export function sortKeyOf(kind, values) {
     }
     return undefined;
   }
-  const at = values.at ?? values.on;
+  // A question has no time of its own: it belongs to the day it was written down.
+  const at = values.at ?? values.on ?? (kind === 'question' ? values._created_at : undefined);
   if (typeof at !== 'string') return undefined;
   const ms = Date.parse(at.length === 10 ? `${at}T12:00:00` : at);
   return Number.isNaN(ms) ? undefined : ms;

@@ -50,6 +50,13 @@ FORMS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "meal": ("intake", {"note": "note"}, {}),
     "effect": ("effect", {"name": "name", "note": "note"}, {"name": "nausea", "severity": "1"}),
     "dose": ("dose", {"amount": "amount", "unit": "unit"}, {}),
+    "session": ("session", {"note": "note"}, {"type": "ect"}),
+    "lab": ("lab", {"value": "value", "unit": "unit"}, {"test": "tsh", "value": "2.1"}),
+    "appointment": ("appointment", {"with": "with", "place": "place"}, {}),
+    "measurement": ("measurement", {"unit": "unit"}, {"type": "weight", "value": "70"}),
+    "question": ("question", {"text": "text"}, {}),
+    "caffeine": ("intake", {"amount": "amount"}, {}),
+    "substance": ("intake", {"note": "note"}, {}),
     "medication": (
         "medication",
         {"name": "name", "dose": "dose", "unit": "unit"},
@@ -58,11 +65,28 @@ FORMS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 }
 
 
+MORE = {
+    "session": "Clinic session",
+    "lab": "Lab result",
+    "appointment": "Appointment",
+    "measurement": "Measurement",
+    "question": "Question for my next visit",
+    "caffeine": "Caffeine",
+    "substance": "Other substance",
+}
+
+
 def open_form(page: Page, form: str) -> Locator:
     if form == "medication":
         page.locator("button[data-form=dose]").click()
         page.locator("dialog[open]").get_by_role("button", name="Add a medication").click()
         expect(page.get_by_role("dialog", name="Add a medication")).to_be_visible()
+    elif form in MORE:
+        # Two taps from Today: "More…", then the kind of entry.
+        page.locator("button[data-form=more]").click()
+        page.get_by_role("dialog", name="Log something else").get_by_role(
+            "button", name=MORE[form]
+        ).click()
     else:
         page.locator(f"button[data-form={form}]").click()
     dialog = page.locator("dialog[open]")
@@ -75,6 +99,8 @@ def fill(dialog: Locator, answers: dict[str, Any]) -> None:
         control = dialog.locator(f'[data-name="{name}"]')
         if control.first.get_attribute("type") == "radio":
             dialog.locator(f'[data-name="{name}"][value="{value}"]').check()
+        elif control.first.evaluate("(el) => el.tagName") == "SELECT":
+            control.select_option(str(value))
         else:
             control.fill(str(value))
 

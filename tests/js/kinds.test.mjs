@@ -113,3 +113,23 @@ test('the PHQ-9 offer: none yet or 14 days since the last, and "Not now" holds f
   assert.equal(phq9Offered(null, now - day, now), false);
   assert.equal(phq9Offered(now - 30 * day, now - 14 * day, now), true);
 });
+
+test('a measurement is a number, except a blood pressure reading; more forms get the server limits', async () => {
+  const { anySpec } = await import('../../pwa/js/more-forms.js');
+  const spec = anySpec('measurement');
+  assert.equal(toValues('measurement', { type: 'weight', value: '70.5', at: null }, spec).value, 70.5);
+  assert.equal(toValues('measurement', { type: 'blood_pressure', value: '120/80', at: null }, spec).value, '120/80');
+  const lab = anySpec('lab').fields.find((f) => f.name === 'value');
+  assert.deepEqual([lab.min, lab.max, lab.step], [-1e9, 1e9, 'any']);
+  assert.deepEqual(toValues('substance', { note: 'nicotine' }, anySpec('substance')), { kind: 'other', note: 'nicotine' });
+  assert.equal(anySpec('nonsense'), null);
+});
+
+test("the person's own tags come back most recent first", async () => {
+  const { tagsByRecency } = await import('../../pwa/js/views/today.js');
+  assert.deepEqual(tagsByRecency([
+    { at: '2026-12-01T08:00:00+00:00', tags: ['Work', 'Dog walk'] },
+    { at: '2026-12-03T08:00:00+00:00', tags: ['Choir'] },
+    { at: '2026-12-02T08:00:00+00:00' },
+  ]), ['Choir', 'Work', 'Dog walk']);
+});

@@ -50,6 +50,7 @@ VALID: dict[str, dict[str, Any]] = {
         "stopped_on": "2026-05-01", "stop_reason": "partial_effect",
         "dose_changes": [{"on": "2026-01-10", "dose": 50, "unit": "mg"},
                          {"on": "2026-02-01", "dose": 100}],
+        "augments": MED,
         "notes": "Nausea first week.",
     },
     "dose": {
@@ -182,6 +183,7 @@ BAD: list[tuple[str, str, Any, str]] = [
         ([{"on": "2026-01-10", "dose": 5}] * 201, LONG), ({"on": "2026-01-10", "dose": 5}, TYPE),
     ]),
     *cases("medication", "notes", BAD_NOTE),
+    *cases("medication", "augments", BAD_UUID),
     *cases("dose", "medication_id", BAD_UUID), *cases("dose", "routine_id", BAD_UUID[:2]),
     *cases("effect", "medication_id", BAD_UUID[:1]), *cases("routine", "medication_id", BAD_UUID),
     *cases("dose", "status", [("taken!", INVALID), (True, TYPE)]),

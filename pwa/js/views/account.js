@@ -1,7 +1,8 @@
 // Sync and account: works with no account; turn on sync (create or sign in), show the
 // one-time recovery code, sign out without ever silently discarding unsynced entries.
 
-import { formOf, formSpec, labelsOf, summarize } from '../kinds.js';
+import { formOf, labelsOf, summarize } from '../kinds.js';
+import { anySpec } from '../more-forms.js';
 import { readDeadLetters, unsyncedCounts } from '../outbox.js';
 import { IOS_7_DAYS, iosNotInstalled } from '../platform.js';
 import { checkNewAccount, eraseDevice, readAccount, signIn, signOut } from '../session.js';
@@ -111,7 +112,7 @@ async function refusedEntries(ctx, dead) {
 
 /** Why the server refused an entry, in the words of its form when the rules can tell. */
 function reasonFor(item) {
-  const form = item.record && formSpec(formOf(item.record));
+  const form = item.record && anySpec(formOf(item.record));
   if (form) {
     const problem = checkRecord(item.kind, valuesOf(item.record), { labels: labelsOf(form) });
     if (problem) return problem.message;
@@ -125,10 +126,10 @@ const shortDate = (iso) => new Date(Date.parse(iso)).toLocaleDateString('en-GB',
 function refusedItem(ctx, item, rerender) {
   const reason = reasonFor(item);
   const when = item.record?.fields.at?.v ?? item.record?.fields.wake_at?.v;
-  const what = item.record && formSpec(formOf(item.record))
+  const what = item.record && anySpec(formOf(item.record))
     ? summarize(item.record, item.medName) : (KIND_NAMES[item.kind] ?? item.kind);
   const fix = async () => {
-    if (FIX_ROUTES[item.kind] || !item.record || !formSpec(formOf(item.record))) {
+    if (FIX_ROUTES[item.kind] || !item.record || !anySpec(formOf(item.record))) {
       location.hash = FIX_ROUTES[item.kind] ?? '#/today';
       return;
     }

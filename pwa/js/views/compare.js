@@ -1,7 +1,8 @@
 // "Changed on two devices": both versions of an entry side by side (from its history on the
 // server, kept on the device), and the person keeps either.
 
-import { formOf, formSpec, labelsOf } from '../kinds.js';
+import { formOf, labelsOf } from '../kinds.js';
+import { anySpec } from '../more-forms.js';
 import { localClock } from '../time.js';
 import { h, openDialog, snack } from '../ui.js';
 import { otherVersion, recordHistory } from '../versions.js';
@@ -18,7 +19,7 @@ function shownValue(v) {
 export async function compareVersions(ctx, record) {
   const history = await recordHistory(ctx.db, record.id);
   const other = history ? otherVersion(record.fields, history) : {};
-  const spec = formSpec(formOf(record));
+  const spec = anySpec(formOf(record));
   const labels = { ...(spec ? labelsOf(spec) : {}), _deleted: 'Deleted' };
   const names = Object.keys(other);
   await openDialog('Changed on two devices', (close) => {

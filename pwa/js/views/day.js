@@ -27,7 +27,8 @@ export async function render(root, ctx) {
     h('h1', { tabindex: '-1', text: title(day) }),
     h('nav', { class: 'day-nav', 'aria-label': 'Days' },
       h('a', { class: 'button', href: `#/day/${addDays(day, -1)}`, text: '‹ Day before' }),
-      h('a', { class: 'button', href: next >= today ? '#/today' : `#/day/${next}`, text: next >= today ? 'Today ›' : 'Day after ›' })),
+      // Days after today exist too: an appointment is logged ahead.
+      h('a', { class: 'button', href: next === today ? '#/today' : `#/day/${next}`, text: next === today ? 'Today ›' : 'Day after ›' })),
     h('section', { class: 'card', 'aria-label': 'Entries' }, list),
   );
   await refresh();

@@ -2,16 +2,17 @@
 // and an entry changed on two devices offers both versions side by side.
 
 import { formOf, summarize } from '../kinds.js';
-import { listBetween } from '../store.js';
+import { listBetween, listKind } from '../store.js';
 import { dayBounds, localClock } from '../time.js';
 import { h } from '../ui.js';
-import { deleteWithUndo, medications, openForm } from './log.js';
+import { deleteWithUndo, openForm } from './log.js';
 
 /** Entries of `day` (YYYY-MM-DD) as list items, newest first, or one "nothing" line. */
 export async function dayItems(ctx, day, emptyText) {
   const [from, to] = dayBounds(day);
-  const [records, meds] = await Promise.all([listBetween(ctx.db, from, to), medications(ctx.db)]);
-  const names = new Map(meds.map((m) => [m.id, m.name]));
+  // Every medication, stopped ones too: a dose taken before a stop still names it.
+  const [records, meds] = await Promise.all([listBetween(ctx.db, from, to), listKind(ctx.db, 'medication')]);
+  const names = new Map(meds.map((m) => [m.id, m.fields.name?.v]));
   const items = records.map((r) => entryItem(ctx, r, (id) => names.get(id) ?? null));
   return items.length ? items : [h('li', { class: 'empty', text: emptyText })];
 }

@@ -7,12 +7,12 @@ import { localDate } from '../time.js';
 import { choose, h, openDialog, saveGuard, snack } from '../ui.js';
 import { checkRecord } from '../validate.js';
 
-/** The person's medications as {id, name, dose, unit}, by name. */
-export async function medications(db) {
+/** The person's current medications as {id, name, dose, unit}, by name; and `keep` if stopped. */
+export async function medications(db, keep = null) {
   const meds = await listKind(db, 'medication');
   return meds
     .map((m) => ({ id: m.id, ...valuesOf(m) }))
-    .filter((m) => !m.stopped_on)
+    .filter((m) => !m.stopped_on || m.id === keep)
     .sort((a, b) => String(a.name).localeCompare(String(b.name)));
 }
 
@@ -64,7 +64,8 @@ function savedMessage(record) {
  * `reason` opens the form with a message already shown (an entry the server refused).
  */
 export async function openForm(ctx, form, record = null, preset = {}, { reason = null } = {}) {
-  let meds = await medications(ctx.db);
+  // An entry about a medication stopped since still shows (and keeps) that medication.
+  let meds = await medications(ctx.db, record?.fields.medication_id?.v);
   if (form === 'dose' && meds.length === 0 && !record) {
     const med = await openForm(ctx, 'medication', null);
     if (!med) return null;
@@ -75,8 +76,9 @@ export async function openForm(ctx, form, record = null, preset = {}, { reason =
     const [med] = meds;
     preset = { ...preset, medication_id: med.id, amount: med.dose, unit: med.unit };
   }
-  const spec = formSpec(form, meds);
-  const answers = { ...toAnswers(form, record ? valuesOf(record) : {}), ...preset };
+  // The forms behind "More…" live in their own module, loaded the first time one opens.
+  const spec = formSpec(form, meds) ?? (await import('../more-forms.js')).anySpec(form, meds);
+  const answers = { ...toAnswers(form, record ? valuesOf(record) : {}, Date.now(), spec), ...preset };
   const fields = renderFields(spec.fields, answers, form === 'dose' ? fillDoseFromMed(meds) : null);
   let saved = null;
   await openDialog(record ? `Edit: ${spec.title.toLowerCase()}` : spec.title, (close) => {
@@ -85,7 +87,7 @@ export async function openForm(ctx, form, record = null, preset = {}, { reason =
     const guard = saveGuard(error);
     const onSubmit = async (e) => {
       e.preventDefault();
-      const values = toValues(form, fields.read());
+      const values = toValues(form, fields.read(), spec);
       const problem = fields.check() ?? problemOf(spec, values, !record);
       if (problem) {
         error.textContent = problem.message;

@@ -101,7 +101,7 @@ function daysEditor(days) {
 
 /** The routine form, new or edit; resolves when it (or the form it hands over to) closes. */
 async function openRoutine(ctx, record = null, draft = null) {
-  const meds = await medications(ctx.db);
+  const meds = await medications(ctx.db, (draft ?? valuesOf(record)).medication_id);
   const v = draft ?? (record ? valuesOf(record)
     : { kind: 'medication', title: TITLES.medication, times: ['08:00'], tz: deviceZone(), follow_up_minutes: 30 });
   if (v.kind === 'medication' && !v.medication_id && meds.length === 1) v.medication_id = meds[0].id;

@@ -5,7 +5,7 @@ import { renderFields } from '../forms.js';
 import { CHECKIN_DETAILS, toValues } from '../kinds.js';
 import { getMeta, listKind, setMeta, valuesOf } from '../store.js';
 import { addDays, localClock, localDate, localIso } from '../time.js';
-import { h, snack } from '../ui.js';
+import { choose, h, snack } from '../ui.js';
 import { checkRecord } from '../validate.js';
 import { dayItems } from './entries.js';
 import { openForm } from './log.js';
@@ -19,6 +19,16 @@ export const PHQ9_EVERY_MS = 14 * 24 * 60 * 60 * 1000;
 export function phq9Offered(lastAtMs, dismissedAtMs, nowMs) {
   const since = (ms) => ms === null || nowMs - ms >= PHQ9_EVERY_MS;
   return since(lastAtMs) && since(dismissedAtMs);
+}
+
+/** Tags used in check-ins, most recent first (each once). */
+export function tagsByRecency(checkins) {
+  const dated = checkins.filter((v) => Array.isArray(v.tags)).sort((a, b) => (Date.parse(b.at) || 0) - (Date.parse(a.at) || 0));
+  return [...new Set(dated.flatMap((v) => v.tags))];
+}
+
+async function recentTags(db) {
+  return tagsByRecency((await listKind(db, 'checkin')).map(valuesOf));
 }
 
 async function phq9Offer(ctx) {
@@ -107,8 +117,12 @@ export function render(root, ctx) {
     if (!problem) save(values);
   };
 
+  // The person's own tags come first, most recently used first, then the suggested ones.
+  let ownTags = [];
+  recentTags(ctx.db).then((tags) => { ownTags = tags; }).catch(() => {});
   const openDetails = () => {
-    const form = renderFields(CHECKIN_DETAILS, {}, saveDetail);
+    const fields = CHECKIN_DETAILS.map((f) => (f.type === 'chips' ? { ...f, options: [...new Set([...ownTags, ...f.options])] } : f));
+    const form = renderFields(fields, {}, saveDetail);
     detailError.textContent = '';
     details.replaceChildren(
       h('h2', { id: 'details-h', text: 'Add details (optional)' }),
@@ -155,9 +169,15 @@ export function render(root, ctx) {
       h('div', { class: 'quick' }, ...QUICK.map(([form, label]) => h('button', {
         type: 'button', class: 'quick-btn', 'data-form': form, text: label,
         on: { click: () => openForm(ctx, form) },
-      }))),
+      })), h('button', { type: 'button', class: 'quick-btn', 'data-form': 'more', text: 'More…', on: { click: async () => {
+        const { MORE_LOGS } = await import('../more-forms.js');
+        const form = await choose('Log something else', 'Choose what to log.',
+          [...MORE_LOGS.map(([value, label]) => ({ label, value })), { label: 'Cancel', value: null }]);
+        if (form) await openForm(ctx, form);
+      } } })),
       h('p', { class: 'more-logs' }, 'Questionnaires: ', h('a', { href: '#/phq9', text: 'PHQ-9' }), ' · ',
-        h('a', { href: '#/gad7', text: 'GAD-7' }))),
+        h('a', { href: '#/gad7', text: 'GAD-7' })),
+      h('p', { class: 'more-logs' }, h('a', { href: '#/meds', text: 'My medications' }))),
     offerHost,
     h('section', { class: 'card', 'aria-labelledby': 'entries-h' },
       h('h2', { id: 'entries-h', text: 'Today’s entries' }), list,
