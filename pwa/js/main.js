@@ -89,8 +89,15 @@ async function boot() {
     syncNow: () => scheduler.runNow(),
   };
 
-  view = await show(root, ctx, { focus: false });
-  addEventListener('hashchange', async () => { view = await show(root, ctx); });
+  // Screens render one after another, each for the route current when it starts: a link
+  // followed while a slow screen is still opening is never lost (or drawn over by the old one).
+  let showing = Promise.resolve();
+  const showRoute = (options) => {
+    showing = showing.then(() => show(root, ctx, options)).then((handle) => { view = handle; }, console.error);
+    return showing;
+  };
+  addEventListener('hashchange', () => showRoute());
+  await showRoute({ focus: false });
   if (channel) {
     channel.onmessage = (event) => {
       // The service worker synced while this page waited out a failure: the problem is gone.

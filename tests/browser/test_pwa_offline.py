@@ -124,11 +124,11 @@ def test_every_screen_works_offline_after_one_visit(
     context.set_offline(True)
     page = context.new_page()
     for route, heading in (
-        ("#/routines", "Routines"),
+        ("#/routines", "Routines and reminders"),
         ("#/account", "Turn on sync"),
         ("#/plan", "My safety plan"),
         ("#/day/2026-01-15", "Thursday, 15 January 2026"),
         ("#/help", "Get help"),
     ):
         page.goto(f"{server_url}/{route}")
-        expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        expect(page.get_by_role("heading", name=heading, level=1, exact=True)).to_be_visible()
