@@ -17,6 +17,7 @@ from backend.sync.service import SyncService
 
 # Public on purpose: the command prints it, and the demo holds no one's real data.
 # Must not contain the username (backend/accounts/passphrase.py): "demo" by default.
+# Printed for the person who ran `demo`; a demo account holds no one's real data.
 DEMO_PASSPHRASE = "calm river at dawn"  # noqa: S105
 DEMO_TZ = "Europe/London"
 DEMO_DEVICE_NAME = "Demo data"

@@ -10,7 +10,7 @@ import { syncWithLock } from './js/sync.js';
 import { localIso } from './js/time.js';
 
 // Content hash of the shell; a new value makes a new cache and the "Update available" prompt.
-export const VERSION = '5771dbbe3dd8';
+export const VERSION = '14ef52652808';
 const PREFIX = 'tend-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 const SHELL = new Set(ALL);

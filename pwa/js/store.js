@@ -66,7 +66,8 @@ export async function deviceIn(meta) {
  */
 async function takeFixes(deadLetter, existing, changed) {
   const resend = {};
-  if (!existing) return resend;
+  // Almost always empty: count first, so an ordinary save (a mood tap) reads no values.
+  if (!existing || (await req(deadLetter.count())) === 0) return resend;
   const refused = (await getAll(deadLetter)).filter((d) => d.record_id === existing.id);
   for (const dead of refused) {
     const again = {};
