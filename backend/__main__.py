@@ -8,20 +8,18 @@ import getpass
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
-
-from piccolo.engine.base import Engine
+from typing import TYPE_CHECKING
 
 from backend.settings import Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from backend.services import Services
 
-def _engine_for(settings: Settings) -> Engine[Any]:
-    from backend.db import make_engine
-    from backend.migrate import bind_engine
 
-    engine = make_engine(settings.database_url)
-    bind_engine(engine)
-    return engine
+def _services(settings: Settings) -> Services:
+    from backend.services import build_services
+
+    return build_services(settings)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -48,14 +46,8 @@ def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
     from backend.migrate import migrate
 
     async def run() -> list[str]:
-        from backend import db
-
-        engine = _engine_for(settings)
-        await db.start(engine)
-        try:
-            return await migrate(engine)
-        finally:
-            await db.stop(engine)
+        services = _services(settings)
+        return await migrate(services.engine)
 
     applied = asyncio.run(run())
     print(f"Applied {len(applied)} migration(s)." if applied else "Database is up to date.")
@@ -72,25 +64,17 @@ def _read_passphrase(args: argparse.Namespace) -> str:
 
 
 def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.accounts.passwords import Passwords
-    from backend.accounts.service import AccountService
     from backend.errors import AppError
-    from backend.migrate import migrate
+    from backend.services import open_database
 
     passphrase = _read_passphrase(args)
 
     async def run() -> tuple[str, str]:
-        engine = _engine_for(settings)
-        await migrate(engine)
-        passwords = Passwords(
-            time_cost=settings.argon2_time_cost,
-            memory_kib=settings.argon2_memory_kib,
-            concurrency=1,
-        )
-        service = AccountService(engine, settings, passwords)
-        signed_in, code = await service.signup(
-            args.username, passphrase, None, "command line", datetime.now(UTC)
-        )
+        services = _services(settings)
+        async with open_database(services, apply_migrations=True):
+            signed_in, code = await services.accounts.signup(
+                args.username, passphrase, None, "command line", datetime.now(UTC)
+            )
         return signed_in.username, code
 
     try:
@@ -117,18 +101,13 @@ def cmd_rotate_epoch(settings: Settings, args: argparse.Namespace) -> int:
     from backend.sync.store import rotate_epochs
 
     async def run() -> int:
-        engine = _engine_for(settings)
+        services = _services(settings)
         user_id = None
         if args.user:
-            from backend.db import fetch
-
-            rows = await fetch(
-                engine, "SELECT id FROM account WHERE username = {}", args.user.casefold()
-            )
-            if not rows:
+            user_id = await services.accounts.user_id_of(args.user)
+            if user_id is None:
                 raise SystemExit(f"No account named {args.user}.")
-            user_id = rows[0]["id"]
-        return await rotate_epochs(engine, user_id)
+        return await rotate_epochs(services.engine, user_id)
 
     count = asyncio.run(run())
     print(f"Rotated the sync epoch of {count} account(s); their devices will re-sync fully.")
@@ -136,10 +115,10 @@ def cmd_rotate_epoch(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.demo import create_demo_account
+    from backend.demo.account import create_demo_account
 
     username, passphrase, records = asyncio.run(
-        create_demo_account(settings, username=args.username, days=args.days)
+        create_demo_account(_services(settings), username=args.username, days=args.days)
     )
     print(f"Demo account ready with {records} records over {args.days} days.")
     print(

@@ -6,6 +6,8 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from piccolo.engine.base import Engine
 
 from backend.errors import problem, problem_responses
 from backend.migrate import pending_migrations
@@ -18,9 +20,11 @@ class Health(msgspec.Struct):
 
 
 @get("/api/v1/health", tags=["health"], responses=problem_responses(503))
-async def health(request: Request[Any, Any, Any]) -> Response[Health]:
+async def health(
+    request: Request[Any, Any, Any], engine: NamedDependency[Engine[Any]]
+) -> Response[Health]:
     try:
-        pending = await pending_migrations()
+        pending = await pending_migrations(engine)
     except Exception:
         request.logger.exception("health check could not reach the database")
         unreachable = problem(

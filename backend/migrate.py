@@ -1,10 +1,13 @@
-"""Bind tables to an engine, apply Piccolo migrations and report whether they are current."""
+"""Apply Piccolo migrations to a given engine and report whether they are current."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import os
+import weakref
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +15,7 @@ from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 
-from backend import piccolo_conf
+from backend import db, piccolo_conf
 from backend.piccolo_app import APP_CONFIG, TABLES
 
 # Piccolo's migration runner finds its configuration module through this variable.
@@ -22,15 +25,39 @@ APP_NAME = APP_CONFIG.app_name
 MIGRATIONS_DIR = Path(APP_CONFIG.migrations_folder_path)
 
 
-def bind_engine(engine: Engine[Any]) -> None:
-    """Point every table (and Piccolo's own migration table) at this engine.
+class _Unbound:
+    """Stands in for an engine on every app table: querying a table through Piccolo's ORM
+    fails at once, so each query goes through the engine it was handed and two engines in
+    one process (two apps, the tests, the CLI) can never cross."""
 
-    Piccolo binds tables to one global engine; the app, the CLI and the tests each bind
-    the engine their settings name before touching the database.
-    """
-    piccolo_conf.bind(engine)
-    for table in [*TABLES, Migration]:
-        table._meta.db = engine
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(
+            "Tend's tables are not bound to an engine: query with backend.db and the "
+            "engine from Services"
+        )
+
+
+for _table in TABLES:
+    _table._meta.db = _Unbound()  # type: ignore[assignment]  # see _Unbound
+
+# Piccolo's migration runner finds its engine globally (piccolo_conf.DB and the Migration
+# table); one migration at a time per event loop holds that binding, then lets it go.
+_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@contextlib.asynccontextmanager
+async def _bound(engine: Engine[Any]) -> AsyncIterator[None]:
+    lock = _locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
+        piccolo_conf.bind(engine)
+        Migration._meta.db = engine
+        try:
+            yield
+        finally:
+            piccolo_conf.bind(None)
+            Migration._meta._db = None
 
 
 def migration_ids() -> list[str]:
@@ -43,28 +70,40 @@ def migration_ids() -> list[str]:
     return sorted(ids)
 
 
-async def applied_ids() -> list[str]:
-    if not await Migration.table_exists().run():
+async def applied_ids(engine: Engine[Any]) -> list[str]:
+    """The migrations this database has run (Piccolo's `migration` table), read directly."""
+    if db.is_sqlite(engine):
+        exists = await db.fetch(
+            engine, "SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = 'migration'"
+        )
+    else:
+        exists = await db.fetch(
+            engine, "SELECT 1 AS one WHERE to_regclass('migration') IS NOT NULL"
+        )
+    if not exists:
         return []
-    return list(await Migration.get_migrations_which_ran(app_name=APP_NAME))
+    rows = await db.fetch(engine, "SELECT name FROM migration WHERE app_name = {}", APP_NAME)
+    return sorted(str(row["name"]) for row in rows)
 
 
-async def pending_migrations() -> list[str]:
-    done = set(await applied_ids())
+async def pending_migrations(engine: Engine[Any]) -> list[str]:
+    done = set(await applied_ids(engine))
     return [mid for mid in migration_ids() if mid not in done]
 
 
-async def migrate(engine: Engine[Any], *, quiet: bool = True) -> list[str]:
-    """Apply pending migrations; returns the ids applied."""
-    bind_engine(engine)
-    pending = await pending_migrations()
+async def migrate(engine: Engine[Any], *, until: str = "all", quiet: bool = True) -> list[str]:
+    """Apply pending migrations (all, or up to and including `until`); returns the ids applied."""
+    pending = await pending_migrations(engine)
+    if until != "all":
+        pending = [mid for mid in pending if mid <= until]
     if not pending:
         return []
-    manager = ForwardsMigrationManager(app_name=APP_NAME, migration_id="all")
-    output = io.StringIO()
-    # Piccolo prints progress with emoji; the CLI shows its own summary instead.
-    with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():
-        result = await manager.run()
+    async with _bound(engine):
+        manager = ForwardsMigrationManager(app_name=APP_NAME, migration_id=until)
+        output = io.StringIO()
+        # Piccolo prints progress with emoji; the CLI shows its own summary instead.
+        with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():
+            result = await manager.run()
     if not result.success:
         raise RuntimeError(f"Migration failed: {result.message}")
     return pending

@@ -1,4 +1,8 @@
-"""Piccolo configuration; `DB` is whichever engine the running app bound (see db.bind)."""
+"""Piccolo configuration; `DB` is the engine a migration is running on (backend.migrate).
+
+Outside a migration it is an engine from the settings, for Piccolo's own command line
+(`piccolo migrations new`); Tend's code never reaches it.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ _bound: Any = None
 
 
 def bind(engine: Any) -> None:
+    """Set (or with None, clear) the engine Piccolo's migration runner uses."""
     global _bound
     _bound = engine
 
@@ -24,6 +29,6 @@ def __getattr__(name: str) -> Any:
             from backend.db import make_engine
             from backend.settings import load_settings
 
-            bind(make_engine(load_settings().database_url))
+            return make_engine(load_settings().database_url)
         return _bound
     raise AttributeError(name)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from msgspec import Meta
 
 ENV_PREFIX = "TEND_"
 # Names under this prefix belong to the test suite (e.g. TEND_TEST_DATABASE_URL) and are
@@ -15,62 +18,89 @@ ENV_PREFIX = "TEND_"
 TEST_PREFIX = "TEND_TEST_"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Each type states its rule in words: a bad value is reported as "TEND_<NAME> must be <rule>".
+Flag = Annotated[bool, Meta(description="true or false (or 1 or 0)")]
+AtLeastOne = Annotated[int, Meta(ge=1, description="a whole number, at least 1")]
+Port = Annotated[int, Meta(ge=1, le=65535, description="a whole number from 1 to 65535")]
+# Argon2 needs 8 KiB per lane; Passwords uses one lane.
+KibiBytes = Annotated[int, Meta(ge=8, description="a whole number of KiB, at least 8")]
+Seconds = Annotated[float, Meta(gt=0, description="a number of seconds above 0")]
+SecondsOrZero = Annotated[float, Meta(ge=0, description="a number of seconds, 0 or more")]
+Environment = Annotated[Literal["dev", "prod"], Meta(description="dev or prod")]
+LogLevel = Annotated[
+    Literal["debug", "info", "warning", "error"],
+    Meta(description="one of debug, info, warning or error"),
+]
+DatabaseUrl = Annotated[
+    str,
+    Meta(
+        pattern=r"^(sqlite|postgresql|postgres):",
+        description="a URL starting with sqlite:/// or postgresql://",
+    ),
+]
+BaseUrl = Annotated[
+    str, Meta(pattern=r"^(https?://\S+)?$", description="empty, or an http:// or https:// URL")
+]
+VapidSubject = Annotated[
+    str, Meta(pattern=r"^(mailto:|https://)", description="a mailto: or https:// URL")
+]
+
 
 class SettingsError(ValueError):
     """A TEND_* variable is unknown or has a value that cannot be used."""
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    env: Literal["dev", "prod"] = "dev"
-    database_url: str = "sqlite:///var/tend.sqlite3"
+    env: Environment = "dev"
+    database_url: DatabaseUrl = "sqlite:///var/tend.sqlite3"
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: Port = 8000
     # Base URL used in links the server hands out (share links); defaults to the request's.
-    public_base_url: str = ""
+    public_base_url: BaseUrl = ""
     pwa_dir: str = str(REPO_ROOT / "pwa")
     var_dir: str = "var"
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: LogLevel = "info"
     # PostgreSQL connections per API process (several API processes share max_connections).
-    db_pool_size: int = 40
+    db_pool_size: AtLeastOne = 40
     # Migrations run on `serve` in dev so `make run` is one step; prod runs `migrate` itself.
-    auto_migrate: bool = True
+    auto_migrate: Flag = True
 
-    session_idle_days: int = 30
-    session_max_days: int = 365
-    login_user_limit: int = 5
-    login_address_limit: int = 50
+    session_idle_days: AtLeastOne = 30
+    session_max_days: AtLeastOne = 365
+    login_user_limit: AtLeastOne = 5
+    login_address_limit: AtLeastOne = 50
     # Wrong passphrases per known device (one with a `tend_device` cookie) in the window,
     # counted only once the name's or the address's limit is used up.
-    login_device_limit: int = 5
-    login_window_seconds: int = 900
+    login_device_limit: AtLeastOne = 5
+    login_window_seconds: AtLeastOne = 900
     # Sign-ups per client address (each costs two argon2 hashes) in this many seconds.
-    signup_address_limit: int = 10
-    signup_window_seconds: int = 3600
-    password_hash_concurrency: int = 2
+    signup_address_limit: AtLeastOne = 10
+    signup_window_seconds: AtLeastOne = 3600
+    password_hash_concurrency: AtLeastOne = 2
     # Sign-ups hash with threads of their own, so a flood of them cannot delay sign-ins.
-    signup_hash_concurrency: int = 1
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 65536
+    signup_hash_concurrency: AtLeastOne = 1
+    argon2_time_cost: AtLeastOne = 3
+    argon2_memory_kib: KibiBytes = 65536
     # Trust X-Forwarded-For only behind a known proxy (deploy/Caddyfile sets this).
-    trust_forwarded_for: bool = False
+    trust_forwarded_for: Flag = False
 
-    max_body_bytes: int = 1024 * 1024
-    sync_max_changes: int = 200
-    sync_max_change_bytes: int = 256 * 1024
+    max_body_bytes: AtLeastOne = 1024 * 1024
+    sync_max_changes: AtLeastOne = 200
+    sync_max_change_bytes: AtLeastOne = 256 * 1024
     # A push that has waited or worked this long stops after its current change and answers;
     # the rest get no result ("missing" in sync.md) and the device sends them again.
-    sync_push_budget_seconds: float = 10.0
+    sync_push_budget_seconds: SecondsOrZero = 10.0
 
     vapid_key_file: str = ""
-    vapid_subject: str = "mailto:admin@localhost"
+    vapid_subject: VapidSubject = "mailto:admin@localhost"
     # Comma-separated push-service host suffixes endpoints must end in (prod); empty = any
     # host whose addresses are all public.
     push_allowed_hosts: str = ""
     # Test pushes per person in this many seconds.
-    push_test_limit: int = 5
-    push_test_window_seconds: int = 900
-    scheduler_enabled: bool = True
-    scheduler_interval_seconds: float = 15.0
+    push_test_limit: AtLeastOne = 5
+    push_test_window_seconds: AtLeastOne = 900
+    scheduler_enabled: Flag = True
+    scheduler_interval_seconds: Seconds = 15.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -89,76 +119,72 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
         return Path(self.vapid_key_file or Path(self.var_dir) / "vapid_private.pem")
 
 
-_FIELDS: dict[str, Any] = {field.name: field.type for field in msgspec.structs.fields(Settings)}
+def _rule(annotation: Any) -> str | None:
+    """The `Meta(description=...)` an annotated field type carries, if any."""
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(meta, Meta) and meta.description:
+            return meta.description
+    return None
 
 
-def _coerce(name: str, raw: str) -> Any:
-    field_type = _FIELDS[name]
-    if field_type is bool:
-        lowered = raw.strip().lower()
-        if lowered in {"1", "true", "yes", "on"}:
-            return True
-        if lowered in {"0", "false", "no", "off"}:
-            return False
-        raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be true or false, not {raw!r}")
-    if field_type is int:
-        try:
-            return int(raw)
-        except ValueError:
-            raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be a whole number") from None
-    if field_type is float:
-        try:
-            return float(raw)
-        except ValueError:
-            raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be a number") from None
-    return raw
+_FIELDS = frozenset(Settings.__struct_fields__)
+_RULES: dict[str, str] = {
+    name: rule
+    for name, annotation in typing.get_type_hints(Settings, include_extras=True).items()
+    if name in _FIELDS and (rule := _rule(annotation))
+}
+# A database URL may hold a password: it is never repeated back in an error.
+_NOT_SHOWN = frozenset({"database_url"})
+# msgspec names the field a value failed in as "... - at `$.port`".
+_FAILED_FIELD = re.compile(r" - at `\$\.(\w+)`$")
+
+
+def _env_name(field: str) -> str:
+    return f"{ENV_PREFIX}{field.upper()}"
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Build Settings from TEND_* variables; unknown TEND_ names are an error, not ignored."""
-    source = os.environ if environ is None else environ
-    values: dict[str, Any] = {}
-    unknown: list[str] = []
-    for key, raw in source.items():
-        if not key.startswith(ENV_PREFIX) or key.startswith(TEST_PREFIX):
-            continue
-        name = key[len(ENV_PREFIX) :].lower()
-        if name not in _FIELDS:
-            unknown.append(key)
-            continue
-        values[name] = _coerce(name, raw)
-    if unknown:
-        known = ", ".join(sorted(f"{ENV_PREFIX}{n.upper()}" for n in _FIELDS))
-        raise SettingsError(f"Unknown setting(s) {', '.join(sorted(unknown))}. Known: {known}")
+    """Build Settings from TEND_* variables; unknown TEND_ names are an error, not ignored.
+
+    Values are converted by msgspec with `strict=False`, so "8000" becomes 8000 and
+    "true"/"false"/"1"/"0" become booleans; the field types' Meta constraints validate them.
+    """
+    values: dict[str, Any] = _from_environment(os.environ if environ is None else environ)
     values.update(overrides)
     try:
-        settings = msgspec.convert(values, Settings)
+        settings = msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as exc:
-        raise SettingsError(f"Invalid setting: {exc}") from None
-    _check(settings)
+        raise SettingsError(_explain(exc, values)) from None
+    if settings.session_max_days < settings.session_idle_days:
+        raise SettingsError("TEND_SESSION_MAX_DAYS must be at least TEND_SESSION_IDLE_DAYS")
     return settings
 
 
-def _check(settings: Settings) -> None:
-    if not (settings.is_sqlite or settings.database_url.startswith(("postgresql:", "postgres:"))):
-        raise SettingsError("TEND_DATABASE_URL must start with sqlite:/// or postgresql://")
-    if settings.session_idle_days <= 0 or settings.session_max_days < settings.session_idle_days:
-        raise SettingsError("Session lifetimes must be positive and max >= idle")
-    if settings.password_hash_concurrency < 1:
-        raise SettingsError("TEND_PASSWORD_HASH_CONCURRENCY must be at least 1")
-    if settings.signup_hash_concurrency < 1:
-        raise SettingsError("TEND_SIGNUP_HASH_CONCURRENCY must be at least 1")
-    for name in (
-        "login_user_limit",
-        "login_address_limit",
-        "login_device_limit",
-        "login_window_seconds",
-        "signup_address_limit",
-        "signup_window_seconds",
-        "push_test_limit",
-        "push_test_window_seconds",
-    ):
-        if getattr(settings, name) < 1:
-            raise SettingsError(f"{ENV_PREFIX}{name.upper()} must be at least 1")
-    if not settings.vapid_subject.startswith(("mailto:", "https://")):
-        raise SettingsError("TEND_VAPID_SUBJECT must be a mailto: or https:// URL")
+def _from_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    unknown: list[str] = []
+    for key, raw in environ.items():
+        if not key.startswith(ENV_PREFIX) or key.startswith(TEST_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name in _FIELDS:
+            values[name] = raw
+        else:
+            unknown.append(key)
+    if unknown:
+        known = ", ".join(sorted(_env_name(name) for name in _FIELDS))
+        raise SettingsError(f"Unknown setting(s) {', '.join(sorted(unknown))}. Known: {known}")
+    return values
+
+
+def _explain(exc: msgspec.ValidationError, values: Mapping[str, Any]) -> str:
+    """`TEND_PORT must be a whole number from 1 to 65535, not 'eighty'`."""
+    found = _FAILED_FIELD.search(str(exc))
+    if found is None or found[1] not in values:
+        return f"Invalid setting: {exc}"
+    name = found[1]
+    rule = _RULES.get(name)
+    if rule is None:
+        return f"{_env_name(name)} is not valid: {_FAILED_FIELD.sub('', str(exc))}"
+    shown = "" if name in _NOT_SHOWN else f", not {values[name]!r}"
+    return f"{_env_name(name)} must be {rule}{shown}"

@@ -17,7 +17,7 @@ from litestar import Litestar
 
 from backend.app import create_app
 from backend.db import make_engine
-from backend.migrate import bind_engine, migrate
+from backend.migrate import migrate
 from backend.settings import Settings, load_settings
 
 # The test suite's own variables (TEND_TEST_*) are read here, never by the app.
@@ -172,4 +172,4 @@ async def signup(
     return body
 
 
-__all__ = ["bind_engine", "make_test_settings", "new_client", "signup"]
+__all__ = ["make_test_settings", "new_client", "signup"]

@@ -88,7 +88,7 @@ async def require_session(
     token = connection.cookies.get(COOKIE_NAME)
     if not token:
         raise NotSignedIn("Please sign in.")
-    service: AccountService = connection.app.state.accounts
+    service: AccountService = connection.app.state.services.accounts
     current = await service.authenticate(token, datetime.now(UTC))
     if current is None:
         raise NotSignedIn("Your session has ended. Please sign in again.", code="session-expired")

@@ -17,11 +17,17 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from piccolo.engine.base import Engine
 
 from backend.accounts.ratelimit import SIGN_IN_MESSAGE, EventLimiter
-from backend.db import execute, fetch
+from backend.db import execute, fetch_as
 from backend.settings import Settings
+
+
+class _KeyRow(msgspec.Struct):
+    device_id: uuid.UUID
+    created_at: datetime
 
 
 def _hash(token: str) -> str:
@@ -74,17 +80,17 @@ class DeviceKeys:
         """The device this key belongs to, if it is a current key of `username`'s account."""
         if not token:
             return None
-        rows = await fetch(
+        rows = await fetch_as(
             self._engine,
+            _KeyRow,
             "SELECT k.device_id, k.created_at FROM device_key k JOIN account a"
             " ON a.id = k.user_id WHERE k.token_hash = {} AND a.username = {}",
             _hash(token),
             username,
         )
-        if not rows or now - rows[0]["created_at"] > self.max_age:
+        if not rows or now - rows[0].created_at > self.max_age:
             return None
-        device_id: uuid.UUID = rows[0]["device_id"]
-        return device_id
+        return rows[0].device_id
 
     async def forget_device(self, device_id: uuid.UUID) -> None:
         """Signed out (by itself or from another device): no longer a known device."""

@@ -16,13 +16,22 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from piccolo.engine.base import Engine
 
-from backend.db import execute, fetch, is_sqlite, write_transaction
+from backend.db import execute, fetch_as, is_sqlite, write_transaction
 from backend.errors import RateLimited
 from backend.settings import Settings
 
 SIGN_IN_MESSAGE = "Too many sign-in attempts. Please wait a while and try again."
+
+
+class _Attempt(msgspec.Struct):
+    at_us: int
+
+
+class _Inserted(msgspec.Struct):
+    id: int
 
 
 def _us(moment: datetime) -> int:
@@ -48,8 +57,8 @@ async def _lock(engine: Engine[Any], *keys: tuple[str, str]) -> None:
         )
 
 
-def _retry_after(rows: list[dict[str, Any]], window_us: int, now: datetime) -> int:
-    oldest = min(int(row["at_us"]) for row in rows)
+def _retry_after(rows: list[_Attempt], window_us: int, now: datetime) -> int:
+    oldest = min(row.at_us for row in rows)
     return int((oldest + window_us - _us(now)) // 1_000_000 + 1)
 
 
@@ -78,8 +87,9 @@ class LoginLimiter:
                 ("username", username, self._user_limit),
                 ("address", address, self._address_limit),
             ):
-                rows = await fetch(
+                rows = await fetch_as(
                     self._engine,
+                    _Attempt,
                     f"SELECT at_us FROM login_failure WHERE {column} = {{}} AND at_us > {{}} "
                     "ORDER BY at_us DESC LIMIT {}",
                     value,
@@ -90,8 +100,9 @@ class LoginLimiter:
                     raise RateLimited(
                         SIGN_IN_MESSAGE, retry_after=_retry_after(rows, self._window_us, now)
                     )
-            inserted = await fetch(
+            inserted = await fetch_as(
                 self._engine,
+                _Inserted,
                 "INSERT INTO login_failure (username, address, at_us) VALUES ({}, {}, {})"
                 " RETURNING id",
                 username,
@@ -104,7 +115,7 @@ class LoginLimiter:
                 "DELETE FROM login_failure WHERE at_us < {}",
                 _us(now) - 2 * self._window_us,
             )
-        return int(inserted[0]["id"])
+        return inserted[0].id
 
     async def succeeded(self, username: str) -> None:
         """The secret was right: this attempt and earlier failures for the name no longer count."""
@@ -138,8 +149,9 @@ class EventLimiter:
         key = key[:64]
         async with write_transaction(self._engine):
             await _lock(self._engine, (f"rate:{self._bucket}", key))
-            rows = await fetch(
+            rows = await fetch_as(
                 self._engine,
+                _Attempt,
                 "SELECT at_us FROM rate_event WHERE bucket = {} AND subject = {} AND at_us > {}"
                 " ORDER BY at_us DESC LIMIT {}",
                 self._bucket,

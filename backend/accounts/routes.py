@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from litestar import Request, Response, Router, delete, get, post
@@ -38,39 +38,42 @@ from backend.openapi import NO_CONTENT, SESSION_REQUIRED
 from backend.settings import Settings
 
 
-def _service(request: Request[Any, Any, Any]) -> AccountService:
-    service: AccountService = request.app.state.accounts
-    return service
+@runtime_checkable
+class JournalExport(Protocol):
+    """What the export needs from sync, named here: sync imports accounts, not the reverse."""
 
-
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    async def export_records(self, user_id: UUID) -> list[dict[str, Any]]: ...
 
 
 @post("/signup", status_code=HTTP_201_CREATED, responses=problem_responses(*BODY, 403, 409, 429))
 async def signup(
-    request: Request[Any, Any, Any], data: JSONBody[SignupRequest]
+    request: Request[Any, Any, Any],
+    data: JSONBody[SignupRequest],
+    accounts: NamedDependency[AccountService],
+    settings: NamedDependency[Settings],
 ) -> Response[SignupResponse]:
-    signed_in, recovery_code = await _service(request).signup(
+    signed_in, recovery_code = await accounts.signup(
         data.username,
         data.passphrase,
         data.device_id,
         data.device_name,
         datetime.now(UTC),
-        address=client_address(request, _settings(request)),
+        address=client_address(request, settings),
     )
     body = SignupResponse(signed_in.user_id, signed_in.username, recovery_code, signed_in.device_id)
-    cookies = signed_in_cookies(request, signed_in, _settings(request))
+    cookies = signed_in_cookies(request, signed_in, settings)
     return Response(body, status_code=HTTP_201_CREATED, cookies=cookies)
 
 
 @post("/login", status_code=HTTP_200_OK, responses=problem_responses(*BODY, 401, 403, 429))
 async def login(
-    request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
+    request: Request[Any, Any, Any],
+    data: JSONBody[LoginRequest],
+    accounts: NamedDependency[AccountService],
+    settings: NamedDependency[Settings],
 ) -> Response[LoginResponse]:
-    settings = _settings(request)
-    signed_in = await _service(request).login(
+    settings = settings
+    signed_in = await accounts.login(
         data.username,
         data.passphrase,
         data.device_id,
@@ -85,10 +88,13 @@ async def login(
 
 @post("/recover", status_code=HTTP_200_OK, responses=problem_responses(*BODY, 401, 403, 429))
 async def recover(
-    request: Request[Any, Any, Any], data: JSONBody[RecoverRequest]
+    request: Request[Any, Any, Any],
+    data: JSONBody[RecoverRequest],
+    accounts: NamedDependency[AccountService],
+    settings: NamedDependency[Settings],
 ) -> Response[RecoverResponse]:
-    settings = _settings(request)
-    signed_in, code = await _service(request).recover(
+    settings = settings
+    signed_in, code = await accounts.recover(
         data.username,
         data.recovery_code,
         data.new_passphrase,
@@ -109,29 +115,33 @@ async def recover(
     responses={**problem_responses(*SESSION), **NO_CONTENT},
 )
 async def logout(
-    request: Request[Any, Any, Any], session: NamedDependency[CurrentSession]
+    request: Request[Any, Any, Any],
+    session: NamedDependency[CurrentSession],
+    accounts: NamedDependency[AccountService],
 ) -> Response[None]:
-    await _service(request).logout(session)
+    await accounts.logout(session)
     return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[cleared_cookie(request)])
 
 
 @get("/", responses=problem_responses(*SESSION, 404))
 async def account_info(
-    request: Request[Any, Any, Any], session: NamedDependency[CurrentSession]
+    session: NamedDependency[CurrentSession], accounts: NamedDependency[AccountService]
 ) -> AccountInfo:
-    return await _service(request).account(session)
+    return await accounts.account(session)
 
 
 @get("/export", responses=problem_responses(*SESSION, 404))
 async def export(
-    request: Request[Any, Any, Any], session: NamedDependency[CurrentSession]
+    session: NamedDependency[CurrentSession],
+    accounts: NamedDependency[AccountService],
+    journal: NamedDependency[JournalExport],
 ) -> Response[Export]:
     """Everything the person has: account, devices and every record in the sync shape."""
-    records = await request.app.state.sync.export_records(session.user_id)
+    records = await journal.export_records(session.user_id)
     body = Export(
         exported_at=datetime.now(UTC),
-        account=await _service(request).account(session),
-        devices=await _service(request).devices(session),
+        account=await accounts.account(session),
+        devices=await accounts.devices(session),
         records=records,
     )
     filename = f"tend-export-{body.exported_at:%Y-%m-%d}.json"
@@ -140,9 +150,9 @@ async def export(
 
 @get("/devices", responses=problem_responses(*SESSION))
 async def list_devices(
-    request: Request[Any, Any, Any], session: NamedDependency[CurrentSession]
+    session: NamedDependency[CurrentSession], accounts: NamedDependency[AccountService]
 ) -> list[DeviceInfo]:
-    return await _service(request).devices(session)
+    return await accounts.devices(session)
 
 
 @delete(
@@ -151,11 +161,11 @@ async def list_devices(
     responses=problem_responses(*SESSION, 404),
 )
 async def sign_out_device(
-    request: Request[Any, Any, Any],
     session: NamedDependency[CurrentSession],
     device_id: FromPath[UUID],
+    accounts: NamedDependency[AccountService],
 ) -> None:
-    await _service(request).sign_out_device(session, device_id)
+    await accounts.sign_out_device(session, device_id)
 
 
 @post(
@@ -167,12 +177,14 @@ async def change_passphrase(
     request: Request[Any, Any, Any],
     session: NamedDependency[CurrentSession],
     data: JSONBody[ChangePassphraseRequest],
+    accounts: NamedDependency[AccountService],
+    settings: NamedDependency[Settings],
 ) -> None:
-    await _service(request).change_passphrase(
+    await accounts.change_passphrase(
         session,
         data.current,
         data.new,
-        client_address(request, _settings(request)),
+        client_address(request, settings),
         datetime.now(UTC),
     )
 
@@ -186,9 +198,11 @@ async def delete_account(
     request: Request[Any, Any, Any],
     session: NamedDependency[CurrentSession],
     data: JSONBody[DeleteAccountRequest],
+    accounts: NamedDependency[AccountService],
+    settings: NamedDependency[Settings],
 ) -> Response[None]:
-    await _service(request).delete_account(
-        session, data.passphrase, client_address(request, _settings(request)), datetime.now(UTC)
+    await accounts.delete_account(
+        session, data.passphrase, client_address(request, settings), datetime.now(UTC)
     )
     return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[cleared_cookie(request)])
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from piccolo.engine.base import Engine
 
 from backend.accounts.devicekeys import DeviceKeys
@@ -17,8 +18,7 @@ from backend.accounts.passphrase import check_passphrase
 from backend.accounts.passwords import Passwords
 from backend.accounts.ratelimit import EventLimiter, LoginLimiter
 from backend.accounts.schemas import AccountInfo, DeviceInfo
-from backend.accounts.tables import Account, Device, Session
-from backend.db import execute, fetch, write_transaction
+from backend.db import execute, fetch_as, write_transaction
 from backend.errors import (
     Conflict,
     Forbidden,
@@ -33,6 +33,45 @@ USERNAME_RE = re.compile(r"^[a-z0-9_.-]{3,64}$")
 # Refresh last_seen_at at most this often: a write per request would cost an fsync each.
 LAST_SEEN_GRANULARITY = timedelta(minutes=5)
 _RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_HASH_FOR_SIGN_IN = "SELECT id, passphrase_hash AS secret_hash FROM account WHERE username = {}"
+_HASH_FOR_RECOVERY = "SELECT id, recovery_hash AS secret_hash FROM account WHERE username = {}"
+_HASH_FOR_REENTRY = "SELECT id, passphrase_hash AS secret_hash FROM account WHERE id = {}"
+
+
+class _AccountId(msgspec.Struct):
+    id: uuid.UUID
+
+
+class _Secret(msgspec.Struct):
+    """An account's id and one of its hashes (passphrase or recovery code)."""
+
+    id: uuid.UUID
+    secret_hash: str
+
+
+class _Created(msgspec.Struct):
+    created_at: datetime
+
+
+class _DeviceOwner(msgspec.Struct):
+    user_id: uuid.UUID
+
+
+class _SessionRow(msgspec.Struct):
+    id: int
+    user_id: uuid.UUID
+    device_id: uuid.UUID
+    created_at: datetime
+    last_seen_at: datetime
+    username: str
+
+
+class _DeviceRow(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    last_seen_at: datetime
+    sessions: int
 
 
 @dataclass(frozen=True)
@@ -107,7 +146,7 @@ class AccountService:
         window; None (the command line, the demo) is not limited."""
         username = normalize_username(username)
         check_passphrase(passphrase, username)
-        if await Account.exists().where(Account.username == username).run():
+        if await self.user_id_of(username) is not None:
             raise Conflict("That username is taken. Please choose another.", code="username-taken")
         if address is not None:
             # Counted before the two hashes, so sign-ups sent at once cannot all pass.
@@ -134,12 +173,27 @@ class AccountService:
                 key = await self.device_keys.issue(user_id, device, now, None)
         except Exception as exc:
             # Two sign-ups for one name racing: the unique index decides, the loser hears so.
-            if await Account.exists().where(Account.username == username).run():
+            if await self.user_id_of(username) is not None:
                 raise Conflict(
                     "That username is taken. Please choose another.", code="username-taken"
                 ) from exc
             raise
         return SignedIn(user_id, username, device, token, key), recovery_code
+
+    async def user_id_of(self, username: str) -> uuid.UUID | None:
+        """The id of the account with this name (case and surrounding spaces aside)."""
+        rows = await fetch_as(
+            self.engine,
+            _AccountId,
+            "SELECT id FROM account WHERE username = {}",
+            username.strip().casefold(),
+        )
+        return rows[0].id if rows else None
+
+    async def _secret(self, sql: str, key: str | uuid.UUID) -> _Secret | None:
+        """One account's id and a hash to verify against (one of the _HASH_FOR_... queries)."""
+        rows = await fetch_as(self.engine, _Secret, sql, key)
+        return rows[0] if rows else None
 
     async def login(
         self,
@@ -164,14 +218,9 @@ class AccountService:
             if known is None:
                 raise
             await self.device_keys.limiter.take(str(known), now)
-        row = (
-            await Account.select(Account.id, Account.passphrase_hash)
-            .where(Account.username == username)
-            .first()
-            .run()
-        )
+        row = await self._secret(_HASH_FOR_SIGN_IN, username)
         # Unknown usernames still pay for a verification, so both answers take as long.
-        ok = await self.passwords.verify(row["passphrase_hash"] if row else None, passphrase)
+        ok = await self.passwords.verify(row.secret_hash if row else None, passphrase)
         if not row or not ok:
             raise InvalidCredentials("The username or passphrase is not right.")
         if known is None:
@@ -179,7 +228,7 @@ class AccountService:
         else:
             # The name stays locked for everyone else; only this device's count is cleared.
             await self.device_keys.limiter.clear(str(known))
-        user_id: uuid.UUID = row["id"]
+        user_id = row.id
         device = device_id or known or uuid.uuid4()
         async with write_transaction(self.engine):
             await self.register_device(user_id, device, device_name, now)
@@ -200,18 +249,13 @@ class AccountService:
         username = raw_username.strip().casefold()[:64]
         check_passphrase(new_passphrase, username)
         await self.limiter.reserve(username, address, now)
-        row = (
-            await Account.select(Account.id, Account.recovery_hash)
-            .where(Account.username == username)
-            .first()
-            .run()
-        )
+        row = await self._secret(_HASH_FOR_RECOVERY, username)
         code = normalize_recovery_code(recovery_code)
-        ok = await self.passwords.verify(row["recovery_hash"] if row else None, code)
+        ok = await self.passwords.verify(row.secret_hash if row else None, code)
         if not row or not ok:
             raise InvalidCredentials("The username or recovery code is not right.")
         await self.limiter.succeeded(username)
-        user_id: uuid.UUID = row["id"]
+        user_id = row.id
         new_code = new_recovery_code()
         passphrase_hash = await self.passwords.hash(new_passphrase)
         recovery_hash = await self.passwords.hash(new_code)
@@ -236,9 +280,9 @@ class AccountService:
         self, user_id: uuid.UUID, device_id: uuid.UUID, name: str | None, now: datetime
     ) -> None:
         """Tie a device id to this person for good; another person's device id is refused."""
-        rows = await fetch(self.engine, "SELECT user_id FROM device WHERE id = {}", device_id)
-        if rows:
-            if rows[0]["user_id"] != user_id:
+        owner = await self._device_owner(device_id)
+        if owner is not None:
+            if owner != user_id:
                 raise Forbidden(
                     "This device is registered to another account.", code="device-not-yours"
                 )
@@ -258,6 +302,12 @@ class AccountService:
             now,
         )
 
+    async def _device_owner(self, device_id: uuid.UUID) -> uuid.UUID | None:
+        rows = await fetch_as(
+            self.engine, _DeviceOwner, "SELECT user_id FROM device WHERE id = {}", device_id
+        )
+        return rows[0].user_id if rows else None
+
     async def _new_session(self, user_id: uuid.UUID, device_id: uuid.UUID, now: datetime) -> str:
         token = secrets.token_urlsafe(32)
         await execute(
@@ -273,8 +323,9 @@ class AccountService:
         return token
 
     async def authenticate(self, token: str, now: datetime) -> CurrentSession | None:
-        rows = await fetch(
+        rows = await fetch_as(
             self.engine,
+            _SessionRow,
             "SELECT s.id, s.user_id, s.device_id, s.created_at, s.last_seen_at, a.username"
             " FROM session s JOIN account a ON a.id = s.user_id WHERE s.token_hash = {}",
             hash_token(token),
@@ -284,39 +335,34 @@ class AccountService:
         row = rows[0]
         idle = timedelta(days=self.settings.session_idle_days)
         absolute = timedelta(days=self.settings.session_max_days)
-        if now - row["last_seen_at"] > idle or now - row["created_at"] > absolute:
-            await execute(self.engine, "DELETE FROM session WHERE id = {}", row["id"])
+        if now - row.last_seen_at > idle or now - row.created_at > absolute:
+            await execute(self.engine, "DELETE FROM session WHERE id = {}", row.id)
             return None
-        if now - row["last_seen_at"] > LAST_SEEN_GRANULARITY:
+        if now - row.last_seen_at > LAST_SEEN_GRANULARITY:
             await execute(
-                self.engine, "UPDATE session SET last_seen_at = {} WHERE id = {}", now, row["id"]
+                self.engine, "UPDATE session SET last_seen_at = {} WHERE id = {}", now, row.id
             )
             await execute(
-                self.engine,
-                "UPDATE device SET last_seen_at = {} WHERE id = {}",
-                now,
-                row["device_id"],
+                self.engine, "UPDATE device SET last_seen_at = {} WHERE id = {}", now, row.device_id
             )
-        return CurrentSession(row["id"], row["user_id"], row["username"], row["device_id"])
+        return CurrentSession(row.id, row.user_id, row.username, row.device_id)
 
     async def logout(self, current: CurrentSession) -> None:
         await execute(self.engine, "DELETE FROM session WHERE id = {}", current.session_id)
         await self.device_keys.forget_device(current.device_id)
 
     async def account(self, current: CurrentSession) -> AccountInfo:
-        row = (
-            await Account.select(Account.created_at)
-            .where(Account.id == current.user_id)
-            .first()
-            .run()
+        rows = await fetch_as(
+            self.engine, _Created, "SELECT created_at FROM account WHERE id = {}", current.user_id
         )
-        if row is None:
+        if not rows:
             raise NotFound("This account no longer exists.")
-        return AccountInfo(current.user_id, current.username, row["created_at"])
+        return AccountInfo(current.user_id, current.username, rows[0].created_at)
 
     async def devices(self, current: CurrentSession) -> list[DeviceInfo]:
-        rows = await fetch(
+        rows = await fetch_as(
             self.engine,
+            _DeviceRow,
             "SELECT d.id, d.name, d.created_at, d.last_seen_at,"
             " (SELECT COUNT(*) FROM session s WHERE s.device_id = d.id) AS sessions"
             " FROM device d WHERE d.user_id = {} ORDER BY d.last_seen_at DESC",
@@ -324,19 +370,18 @@ class AccountService:
         )
         return [
             DeviceInfo(
-                device_id=row["id"],
-                name=row["name"],
-                created_at=row["created_at"],
-                last_seen_at=row["last_seen_at"],
-                current=row["id"] == current.device_id,
-                signed_in=int(row["sessions"]) > 0,
+                device_id=row.id,
+                name=row.name,
+                created_at=row.created_at,
+                last_seen_at=row.last_seen_at,
+                current=row.id == current.device_id,
+                signed_in=row.sessions > 0,
             )
             for row in rows
         ]
 
     async def sign_out_device(self, current: CurrentSession, device_id: uuid.UUID) -> None:
-        owner = await Device.select(Device.user_id).where(Device.id == device_id).first().run()
-        if owner is None or owner["user_id"] != current.user_id:
+        if await self._device_owner(device_id) != current.user_id:
             raise NotFound("No such device on this account.", code="device-not-found")
         await execute(self.engine, "DELETE FROM session WHERE device_id = {}", device_id)
         await self.device_keys.forget_device(device_id)
@@ -350,13 +395,8 @@ class AccountService:
         it, or to delete the account) than someone signing in from outside.
         """
         await self.limiter.reserve(current.username, address, now)
-        row = (
-            await Account.select(Account.passphrase_hash)
-            .where(Account.id == current.user_id)
-            .first()
-            .run()
-        )
-        if row is None or not await self.passwords.verify(row["passphrase_hash"], passphrase):
+        row = await self._secret(_HASH_FOR_REENTRY, current.user_id)
+        if row is None or not await self.passwords.verify(row.secret_hash, passphrase):
             raise InvalidCredentials(
                 "The current passphrase is not right.", code="wrong-passphrase"
             )
@@ -396,4 +436,4 @@ class AccountService:
             )
 
 
-__all__ = ["AccountService", "CurrentSession", "Session", "SignedIn"]
+__all__ = ["AccountService", "CurrentSession", "SignedIn"]

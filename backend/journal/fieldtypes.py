@@ -18,7 +18,7 @@ UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z
 # msgspec also accepts a space or lower-case "t"/"z"; stored strings are read by every
 # browser's Date parser, so only the strict RFC 3339 spelling is let through.
 _LOCAL_DATETIME_RE = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})"
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
 # Names that zoneinfo can load but that are not a place a person lives in.
 _NOT_PLACE_ZONES = frozenset({"localtime", "posixrules", "Factory"})
@@ -80,7 +80,7 @@ EventDate = Annotated[LocalDate, NotFuture()]
 ClockTime = Annotated[
     str,
     Meta(
-        pattern=r"^([01]\d|2[0-3]):[0-5]\d\Z",
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z",
         description="a time of day like 08:00 (HH:MM, 24-hour)",
     ),
 ]
@@ -109,7 +109,7 @@ RecordRef = Annotated[
 BloodPressure = Annotated[
     str,
     Meta(
-        pattern=r"^[1-9]\d{1,2}/[1-9]\d{1,2}\Z",
+        pattern=r"^[1-9][0-9]{1,2}/[1-9][0-9]{1,2}\Z",
         description='a blood pressure like "120/80" (systolic/diastolic)',
     ),
 ]

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from backend.journal.fieldtypes import ANSWER_COUNTS, Check, NotFuture
-from backend.journal.kinds import KINDS, SINGLETON_IDS
+from backend.journal.kinds import KINDS, SINGLETON_IDS, Routine, follow_up_default
 from backend.journal.validate import MAX_CHANGE_BYTES, MAX_VALUE_BYTES
 
 RULES_PATH = Path(__file__).resolve().parents[2] / "pwa" / "js" / "rules.js"
@@ -94,14 +94,21 @@ def rule_of(annotation: Any) -> dict[str, Any]:
     raise TypeError(f"no JavaScript rule for {annotation!r}")
 
 
+def follow_up_defaults() -> dict[str, int]:
+    """routine.follow_up_minutes when the person left it empty, per routine kind."""
+    kinds = typing.get_args(typing.get_type_hints(Routine)["kind"])
+    return {kind: follow_up_default(kind) for kind in kinds}
+
+
 def rules() -> dict[str, Any]:
-    """Every kind's fields and required names, plus the few constants the checker needs."""
+    """Every kind's fields and required names, plus the few constants the app needs."""
     return {
         "kinds": {kind: _struct(struct) for kind, struct in KINDS.items()},
         "singletons": SINGLETON_IDS,
         "answerCounts": ANSWER_COUNTS,
         "maxValueBytes": MAX_VALUE_BYTES,
         "maxChangeBytes": MAX_CHANGE_BYTES,
+        "followUpMinutes": follow_up_defaults(),
     }
 
 

@@ -111,16 +111,22 @@ def effective_value(kind: str, values: Mapping[str, Any], name: str) -> Any:
 
 def decode_record(kind: str, values: Mapping[str, Any]) -> msgspec.Struct | None:
     """The record as its typed Struct with defaults applied, or None when derived views must
-    skip it: unknown kind, incomplete, or holding a value stored under older rules."""
+    skip it: unknown kind, incomplete, or holding a value stored under older rules.
+
+    Every rule sync validates a field with applies, the checks msgspec cannot express (a
+    known time zone, a size in bytes) included: a value sync would refuse today never
+    reaches a derived view as if it were valid."""
     struct = KINDS.get(kind)
     if struct is None:
         return None
-    known = {
-        name: value
-        for name, value in values.items()
-        if value is not None and name in FIELD_SPECS[kind]
-    }
+    specs = FIELD_SPECS[kind]
+    known = {name: value for name, value in values.items() if value is not None and name in specs}
     try:
-        return msgspec.convert(known, type=struct, strict=True)
+        decoded = msgspec.convert(known, type=struct, strict=True)
     except msgspec.ValidationError:
         return None
+    # Checks run on the JSON value, and only once msgspec accepted it (as in validate.py).
+    for name, value in known.items():
+        if not all(check.test(value) for check in specs[name].checks):
+            return None
+    return decoded

@@ -9,8 +9,9 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
-from backend.db import execute, flatten, placeholders
-from backend.reminders.planner import load_profile, plan_routine, replan_user, values_of
+from backend.db import execute, flatten, in_list, placeholders
+from backend.reminders.planner import load_profile, plan_routine, replan_user, routine_of
+from backend.sync.read import current_values, journal_record
 from backend.sync.service import AppliedRecord
 
 DOSE_ANSWERS = {"taken", "skipped"}
@@ -20,7 +21,7 @@ def markers_for(record: AppliedRecord) -> list[str]:
     """What this record tells the scheduler is already done."""
     if record.deleted:
         return []
-    values = values_of(record.fields)
+    values = current_values(record.fields)
     if record.kind == "dose":
         occurrence = values.get("occurrence")
         if isinstance(occurrence, str) and occurrence and values.get("status") in DOSE_ANSWERS:
@@ -47,8 +48,12 @@ class ReminderListener:
         if routines:
             profile = await load_profile(self.engine, user_id)
             for record in routines:
-                values = None if record.deleted else values_of(record.fields)
-                await plan_routine(self.engine, user_id, record.record_id, values, profile, now)
+                spec = routine_of(
+                    journal_record(
+                        user_id, record.record_id, record.kind, record.fields, record.deleted
+                    )
+                )
+                await plan_routine(self.engine, user_id, record.record_id, spec, profile, now)
 
     async def _markers(self, user_id: uuid.UUID, records: Sequence[AppliedRecord]) -> None:
         if not records:
@@ -57,7 +62,7 @@ class ReminderListener:
         await execute(
             self.engine,
             "DELETE FROM logged_marker WHERE user_id = {}"
-            f" AND record_id IN ({', '.join(['{}'] * len(ids))})",
+            f" AND record_id IN ({in_list(len(ids))})",
             user_id,
             *ids,
         )

@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 
 import msgspec
 
-MAX_PAYLOAD_BYTES = 3993
+from backend.reminders.purpose import FOLLOW_UP, TEST
+from backend.reminders.webpush import MAX_PAYLOAD_BYTES
+
 _TITLES = {
     "medication": "Medication",
     "sleep": "Sleep routine",
@@ -21,7 +23,7 @@ _TITLES = {
 class ReminderContext(msgspec.Struct, frozen=True):
     """What the sender knows when it builds a payload."""
 
-    purpose: str  # main | follow_up | snooze | test
+    purpose: str  # backend.reminders.purpose: MAIN, FOLLOW_UP, SNOOZE or TEST
     occurrence: str
     routine_id: str | None
     routine_kind: str
@@ -72,7 +74,7 @@ def build_payload(ctx: ReminderContext) -> dict[str, Any]:
     Discreet text is the same for every routine kind ("Time for your 8:00 routine"): even
     "Medication" on a lock screen says more than the person chose to share.
     """
-    if ctx.purpose == "test":
+    if ctx.purpose == TEST:
         return {
             "v": 1,
             "kind": "test",
@@ -93,7 +95,7 @@ def build_payload(ctx: ReminderContext) -> dict[str, Any]:
             body = f"Time for {ctx.medication_name} ({ctx.local_time})"
         else:
             body = f"Time for {when}"
-    if ctx.purpose == "follow_up":
+    if ctx.purpose == FOLLOW_UP:
         body = "Still to do: " + body[0].lower() + body[1:]
     return {
         "v": 1,

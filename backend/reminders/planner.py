@@ -1,85 +1,70 @@
-"""Derive reminder rows from routine records, and logged markers from doses and check-ins."""
+"""Derive reminder rows from routine records, and logged markers from doses and check-ins.
+
+Routines and the profile are read through `backend.sync.read`, decoded once by the journal's
+specs; the tables here (reminder, routine_horizon) are the reminders' own.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 from piccolo.engine.base import Engine
 
-from backend.db import execute, fetch, flatten, placeholders
-from backend.journal.kinds import PROFILE_ID
+from backend.db import execute, fetch, fetch_as, flatten, in_list, placeholders
+from backend.journal.kinds import PROFILE_ID, Profile, Routine
+from backend.reminders.purpose import FOLLOW_UP, MAIN
 from backend.reminders.schedule import (
     RoutineSpec,
     effective_due_at,
     follow_up_after_edit,
     next_occurrences,
-    routine_from_fields,
+    routine_spec,
 )
-from backend.sync.merge import StoredField
+from backend.sync.read import JournalRecord, live_records, records_by_id
 
 HORIZON = timedelta(hours=48)
 # Re-planning starts a little in the past so an occurrence that is due but not yet claimed
 # survives an edit of its routine (the unique slot keeps it from being doubled).
 REPLAN_GRACE = timedelta(minutes=15)
-_decode = msgspec.json.Decoder(dict[str, dict[str, Any]])
+_PROFILE_ID = uuid.UUID(PROFILE_ID)
 
 
-class Profile(msgspec.Struct, frozen=True):
-    tz: str | None = None
-    quiet_start: str | None = None
-    quiet_end: str | None = None
-    discreet: bool = True
+def routine_of(record: JournalRecord | None) -> RoutineSpec | None:
+    """The schedule of a routine record; None when it is gone, deleted or does not decode."""
+    if record is None or record.deleted:
+        return None
+    routine = record.typed(Routine)
+    return routine_spec(str(record.record_id), routine) if routine is not None else None
 
 
-def values_of(fields: dict[str, StoredField] | dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return {k: (f.v if isinstance(f, StoredField) else f.get("v")) for k, f in fields.items()}
+def profile_of(record: JournalRecord | None) -> Profile:
+    """The person's profile; its defaults (discreet, no quiet hours) when absent or undecodable."""
+    profile = record.typed(Profile) if record is not None else None
+    return profile if profile is not None else Profile()
 
 
-def profile_from_values(values: dict[str, Any]) -> Profile:
-    def text(name: str) -> str | None:
-        value = values.get(name)
-        return value if isinstance(value, str) and value else None
-
-    discreet = values.get("discreet_notifications")
-    return Profile(
-        text("tz"),
-        text("quiet_start"),
-        text("quiet_end"),
-        discreet if isinstance(discreet, bool) else True,
-    )
-
-
-async def record_values(
-    engine: Engine[Any], user_id: uuid.UUID, record_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, dict[str, Any]]:
-    """Plain values of live (not deleted) records, by id."""
-    if not record_ids:
-        return {}
-    rows = await fetch(
-        engine,
-        "SELECT record_id, fields FROM record WHERE user_id = {} AND deleted = {}"
-        f" AND record_id IN ({', '.join(['{}'] * len(record_ids))})",
-        user_id,
-        False,
-        *record_ids,
-    )
-    return {row["record_id"]: values_of(_decode.decode(row["fields"])) for row in rows}
+async def load_profiles(
+    engine: Engine[Any], user_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Profile]:
+    """Each person's profile, in one batch."""
+    users = set(user_ids)
+    found = await records_by_id(engine, [(u, _PROFILE_ID) for u in users], kinds=("profile",))
+    return {u: profile_of(found.get((u, _PROFILE_ID))) for u in users}
 
 
 async def load_profile(engine: Engine[Any], user_id: uuid.UUID) -> Profile:
-    values = await record_values(engine, user_id, [uuid.UUID(PROFILE_ID)])
-    return profile_from_values(values.get(uuid.UUID(PROFILE_ID), {}))
+    return (await load_profiles(engine, [user_id]))[user_id]
 
 
 class NewReminder(msgspec.Struct, frozen=True):
     user_id: uuid.UUID
     routine_id: uuid.UUID | None
     occurrence: str
-    purpose: str  # main | follow_up | snooze | test
+    purpose: str  # backend.reminders.purpose: MAIN, FOLLOW_UP, SNOOZE or TEST
     slot: str  # unique per person: the same nudge is never planned twice
     due_at: datetime
 
@@ -122,7 +107,7 @@ async def insert_reminders(
     }
     await add_reminders(
         engine,
-        [NewReminder(user_id, uuid.UUID(spec.id), key, "main", key, at) for key, at in due.items()],
+        [NewReminder(user_id, uuid.UUID(spec.id), key, MAIN, key, at) for key, at in due.items()],
     )
     return len(due)
 
@@ -152,19 +137,20 @@ async def plan_routine(
     engine: Engine[Any],
     user_id: uuid.UUID,
     routine_id: uuid.UUID,
-    values: dict[str, Any] | None,
+    spec: RoutineSpec | None,
     profile: Profile,
     now: datetime,
 ) -> None:
-    """Recompute one routine's upcoming reminders after it changed (or was deleted)."""
+    """Recompute one routine's upcoming reminders after it changed (None: deleted, or it
+    cannot be scheduled)."""
     await execute(
         engine,
         "DELETE FROM reminder WHERE user_id = {} AND routine_id = {} AND state = 'pending'"
-        " AND purpose = 'main'",
+        " AND purpose = {}",
         user_id,
         routine_id,
+        MAIN,
     )
-    spec = routine_from_fields(str(routine_id), values) if values is not None else None
     await revise_follow_ups(engine, user_id, routine_id, spec)
     if spec is None or not spec.enabled:
         await set_horizon(engine, user_id, routine_id, None)
@@ -204,11 +190,13 @@ async def revise_follow_ups(
         engine,
         "SELECT f.id, f.occurrence, f.due_at, f.attempts, m.due_at AS sent_due"
         " FROM reminder f LEFT JOIN reminder m"
-        " ON m.user_id = f.user_id AND m.slot = f.occurrence AND m.purpose = 'main'"
+        " ON m.user_id = f.user_id AND m.slot = f.occurrence AND m.purpose = {}"
         " WHERE f.user_id = {} AND f.routine_id = {} AND f.state = 'pending'"
-        " AND f.purpose = 'follow_up'",
+        " AND f.purpose = {}",
+        MAIN,
         user_id,
         routine_id,
+        FOLLOW_UP,
     )
     dropped: list[int] = []
     for row in rows:
@@ -222,7 +210,7 @@ async def revise_follow_ups(
     if dropped:
         await execute(
             engine,
-            f"DELETE FROM reminder WHERE id IN ({', '.join(['{}'] * len(dropped))})",
+            f"DELETE FROM reminder WHERE id IN ({in_list(len(dropped))})",
             *dropped,
         )
 
@@ -230,45 +218,40 @@ async def revise_follow_ups(
 async def replan_user(engine: Engine[Any], user_id: uuid.UUID, now: datetime) -> None:
     """After a profile change (zone, quiet hours): every routine of the person again."""
     profile = await load_profile(engine, user_id)
-    rows = await fetch(
-        engine,
-        "SELECT record_id, fields FROM record WHERE user_id = {}"
-        " AND kind = 'routine' AND deleted = {}",
-        user_id,
-        False,
-    )
-    for row in rows:
-        await plan_routine(
-            engine,
-            user_id,
-            row["record_id"],
-            values_of(_decode.decode(row["fields"])),
-            profile,
-            now,
-        )
+    for record in await live_records(engine, user_id, ["routine"]):
+        await plan_routine(engine, user_id, record.record_id, routine_of(record), profile, now)
+
+
+class _Horizon(msgspec.Struct, frozen=True):
+    user_id: uuid.UUID
+    routine_id: uuid.UUID
+    until: datetime
 
 
 async def extend_horizons(engine: Engine[Any], now: datetime, limit: int = 500) -> int:
-    """Derive the next day's reminders for routines whose planned window runs short."""
-    rows = await fetch(
+    """Derive the next day's reminders for routines whose planned window runs short.
+
+    A horizon whose routine is gone, deleted, off or unschedulable is dropped (re-planning
+    that routine after an edit sets it again).
+    """
+    horizons = await fetch_as(
         engine,
-        "SELECT h.user_id, h.routine_id, h.until, r.fields FROM routine_horizon h"
-        " JOIN record r ON r.user_id = h.user_id AND r.record_id = h.routine_id"
-        " WHERE h.until < {} AND r.deleted = {} ORDER BY h.until LIMIT {}",
+        _Horizon,
+        "SELECT user_id, routine_id, until FROM routine_horizon WHERE until < {}"
+        " ORDER BY until LIMIT {}",
         now + HORIZON / 2,
-        False,
         limit,
     )
-    profiles: dict[uuid.UUID, Profile] = {}
-    for row in rows:
-        user_id = row["user_id"]
-        if user_id not in profiles:
-            profiles[user_id] = await load_profile(engine, user_id)
-        spec = routine_from_fields(str(row["routine_id"]), values_of(_decode.decode(row["fields"])))
+    routines = await records_by_id(
+        engine, [(h.user_id, h.routine_id) for h in horizons], kinds=("routine",)
+    )
+    profiles = await load_profiles(engine, {h.user_id for h in horizons})
+    for h in horizons:
+        spec = routine_of(routines.get((h.user_id, h.routine_id)))
         if spec is None or not spec.enabled:
-            await set_horizon(engine, user_id, row["routine_id"], None)
+            await set_horizon(engine, h.user_id, h.routine_id, None)
             continue
-        start = max(row["until"], now - REPLAN_GRACE)
-        await insert_reminders(engine, user_id, spec, profiles[user_id], start, now + HORIZON)
-        await set_horizon(engine, user_id, row["routine_id"], now + HORIZON)
-    return len(rows)
+        start = max(h.until, now - REPLAN_GRACE)
+        await insert_reminders(engine, h.user_id, spec, profiles[h.user_id], start, now + HORIZON)
+        await set_horizon(engine, h.user_id, h.routine_id, now + HORIZON)
+    return len(horizons)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
-from litestar import Request, Router, delete, get, post
+from litestar import Router, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
@@ -22,6 +21,7 @@ from backend.reminders.schemas import (
     UnsubscribeRequest,
 )
 from backend.reminders.service import ReminderService
+from backend.reminders.vapid import VapidKeys
 
 TEST_DETAILS = {
     "sent": "A test reminder was sent to your devices.",
@@ -29,15 +29,10 @@ TEST_DETAILS = {
 }
 
 
-def _service(request: Request[Any, Any, Any]) -> ReminderService:
-    service: ReminderService = request.app.state.reminders
-    return service
-
-
 @get("/push/key")
-async def push_key(request: Request[Any, Any, Any]) -> PushKey:
+async def push_key(vapid: NamedDependency[VapidKeys]) -> PushKey:
     """The VAPID public key a browser needs to subscribe (base64url, uncompressed point)."""
-    return PushKey(request.app.state.vapid.public_key_b64url)
+    return PushKey(vapid.public_key_b64url)
 
 
 @post(
@@ -48,11 +43,11 @@ async def push_key(request: Request[Any, Any, Any]) -> PushKey:
     responses=problem_responses(*BODY, *SESSION, 403),
 )
 async def subscribe(
-    request: Request[Any, Any, Any],
     current: NamedDependency[CurrentSession],
     data: JSONBody[SubscribeRequest],
+    reminders: NamedDependency[ReminderService],
 ) -> Subscribed:
-    await _service(request).subscribe(current, data, datetime.now(UTC))
+    await reminders.subscribe(current, data, datetime.now(UTC))
     return Subscribed(data.endpoint, data.device_id)
 
 
@@ -64,11 +59,11 @@ async def subscribe(
     responses=problem_responses(*BODY, *SESSION),
 )
 async def unsubscribe(
-    request: Request[Any, Any, Any],
     current: NamedDependency[CurrentSession],
     data: JSONBody[UnsubscribeRequest],
+    reminders: NamedDependency[ReminderService],
 ) -> None:
-    await _service(request).unsubscribe(current, data.endpoint)
+    await reminders.unsubscribe(current, data.endpoint)
 
 
 @post(
@@ -79,9 +74,9 @@ async def unsubscribe(
     responses=problem_responses(*SESSION, 404, 429),
 )
 async def push_test(
-    request: Request[Any, Any, Any], current: NamedDependency[CurrentSession]
+    current: NamedDependency[CurrentSession], reminders: NamedDependency[ReminderService]
 ) -> Accepted:
-    outcome = await _service(request).send_test(current, datetime.now(UTC))
+    outcome = await reminders.send_test(current, datetime.now(UTC))
     return Accepted(outcome, TEST_DETAILS[outcome])
 
 
@@ -93,11 +88,11 @@ async def push_test(
     responses=problem_responses(*BODY, *SESSION, 404),
 )
 async def snooze(
-    request: Request[Any, Any, Any],
     current: NamedDependency[CurrentSession],
     data: JSONBody[SnoozeRequest],
+    reminders: NamedDependency[ReminderService],
 ) -> Accepted:
-    await _service(request).snooze(current, data.occurrence, data.minutes, datetime.now(UTC))
+    await reminders.snooze(current, data.occurrence, data.minutes, datetime.now(UTC))
     return Accepted("snoozed", f"Reminding again in {data.minutes} minutes.")
 
 

@@ -10,14 +10,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-ROUTINE_KINDS = frozenset({"medication", "sleep", "movement", "checkin", "custom"})
-DEFAULT_MEDICATION_FOLLOW_UP = 30
+from backend.journal.kinds import Routine, follow_up_default
+from backend.journal.specs import decode_record
+
 # [0-9] rather than \d: \d would accept non-ASCII digits.
 _HHMM_RE = re.compile(r"([0-9]{2}):([0-9]{2})")
 # Whole days between the scheduled local date and the local date the reminder fires on can differ
 # by one (a gap can push a time past midnight, a fall-back at midnight can pull the local date
 # back), so the scan covers a margin on both sides and the exact window test does the rest.
 _DAY_MARGIN = 2
+_EVERY_DAY = frozenset(range(1, 8))
 
 
 class RoutineSpec(msgspec.Struct, frozen=True):
@@ -148,7 +150,7 @@ def follow_up_minutes(routine: RoutineSpec) -> int:
     """Minutes from a sent reminder to its single re-nudge; 0 when the routine has none."""
     minutes = routine.follow_up_minutes
     if minutes is None:
-        minutes = DEFAULT_MEDICATION_FOLLOW_UP if routine.kind == "medication" else 0
+        minutes = follow_up_default(routine.kind)
     return max(minutes, 0)
 
 
@@ -160,12 +162,9 @@ def follow_up_due(occ: Occurrence, routine: RoutineSpec) -> datetime | None:
     return occ.due_at + timedelta(minutes=minutes)
 
 
-def live_routine(routine_id: str, values: Mapping[str, Any] | None) -> RoutineSpec | None:
-    """The routine while it still reminds: not deleted (`values` None), schedulable, enabled."""
-    if values is None:
-        return None
-    spec = routine_from_fields(routine_id, values)
-    return spec if spec is not None and spec.enabled else None
+def live_routine(routine: RoutineSpec | None) -> RoutineSpec | None:
+    """The routine while it still reminds: not deleted or unschedulable (None), and enabled."""
+    return routine if routine is not None and routine.enabled else None
 
 
 def has_occurrence(routine: RoutineSpec, key: str, near: datetime) -> bool:
@@ -197,61 +196,38 @@ def follow_up_after_edit(
     return sent_due + timedelta(minutes=minutes)
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def routine_spec(record_id: str, routine: Routine) -> RoutineSpec | None:
+    """What the scheduler needs from a routine decoded by `backend.journal.specs`.
 
-
-def routine_from_fields(record_id: str, fields: Mapping[str, Any]) -> RoutineSpec | None:
-    """Build a RoutineSpec from a synced routine record, or None when it cannot be scheduled.
-
-    Any field that is present but malformed makes the record unschedulable rather than being
-    guessed at: a reminder at a time the person did not choose is worse than none, and the
-    sync validation should have rejected such a record already.
+    The journal's rules (and defaults: every day, enabled, the follow-up of its kind) are
+    the only ones; this maps them, normalising the times. None only when the scheduler
+    itself cannot read a time or the zone, which the rules should have refused already:
+    a stored record must never make the scheduler raise.
     """
-    kind, title, raw_times = fields.get("kind"), fields.get("title"), fields.get("times")
-    if kind not in ROUTINE_KINDS or not isinstance(title, str) or not title.strip():
-        return None
-    if not isinstance(raw_times, list | tuple) or not raw_times:
-        return None
-    tz = fields.get("tz")
-    if not isinstance(tz, str):
-        return None
     try:
-        parsed = sorted({parse_hhmm(t) for t in raw_times})
-        load_zone(tz)
+        times = sorted({parse_hhmm(t) for t in routine.times})
+        load_zone(routine.tz)
     except ValueError:
         return None
-    raw_days = fields.get("days")
-    if raw_days is None:
-        days: frozenset[int] | None = None
-    elif isinstance(raw_days, list | tuple) and all(_is_int(d) and 1 <= d <= 7 for d in raw_days):
-        days = frozenset(raw_days) or None
-    else:
-        return None
-    enabled = fields.get("enabled", True)
-    medication_id = fields.get("medication_id")
-    follow_up = fields.get("follow_up_minutes")
-    if enabled is None:
-        enabled = True
-    if not isinstance(enabled, bool):
-        return None
-    if medication_id is not None and not isinstance(medication_id, str):
-        return None
-    if follow_up is None:
-        follow_up = DEFAULT_MEDICATION_FOLLOW_UP if kind == "medication" else 0
-    elif not _is_int(follow_up) or follow_up < 0:
-        return None
+    days = frozenset(routine.days)
     return RoutineSpec(
         id=record_id,
-        kind=kind,
-        title=title,
-        times=tuple(f"{h:02d}:{m:02d}" for h, m in parsed),
-        days=days,
-        tz=tz,
-        enabled=enabled,
-        medication_id=medication_id,
-        follow_up_minutes=follow_up,
+        kind=routine.kind,
+        title=routine.title,
+        times=tuple(f"{h:02d}:{m:02d}" for h, m in times),
+        days=None if days == _EVERY_DAY else days,
+        tz=routine.tz,
+        enabled=routine.enabled,
+        medication_id=routine.medication_id,
+        follow_up_minutes=routine.follow_up_minutes,
     )
+
+
+def routine_from_fields(record_id: str, values: Mapping[str, Any]) -> RoutineSpec | None:
+    """The RoutineSpec of a routine record's plain values, or None when it cannot be scheduled
+    (incomplete, or any value the journal's rules refuse: see `decode_record`)."""
+    routine = decode_record("routine", values)
+    return routine_spec(record_id, routine) if isinstance(routine, Routine) else None
 
 
 def _inside_quiet(at: time, start: time, end: time) -> bool:

@@ -18,23 +18,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import msgspec
 from piccolo.engine.base import Engine
 
-from backend.db import execute, fetch, flatten, is_sqlite, placeholders, write_transaction
-from backend.journal.kinds import PROFILE_ID
+from backend.db import execute, fetch, flatten, in_list, is_sqlite, placeholders, write_transaction
+from backend.journal.kinds import Medication, Profile
 from backend.reminders.payload import ReminderContext, build_payload, encode_payload, local_time_of
 from backend.reminders.planner import (
     NewReminder,
-    Profile,
     add_reminders,
     extend_horizons,
-    profile_from_values,
-    values_of,
+    load_profiles,
+    routine_of,
 )
-from backend.reminders.schedule import follow_up_minutes, live_routine
+from backend.reminders.purpose import FOLLOW_UP, MAIN, SNOOZE, follow_up_slot
+from backend.reminders.schedule import RoutineSpec, follow_up_minutes, live_routine
 from backend.reminders.vapid import VapidKeys
 from backend.reminders.webpush import PushClient, PushOutcome, PushSubscriptionInfo, send_push
+from backend.sync.read import RecordKey, records_by_id
 
 log = logging.getLogger("tend.reminders")
 
@@ -43,7 +43,6 @@ CLAIM_BATCH = 500
 MAX_ATTEMPTS = 6
 MEDICATION_TTL = 3600
 OTHER_TTL = 4 * 3600
-_decode = msgspec.json.Decoder(dict[str, dict[str, Any]])
 
 
 @dataclass
@@ -75,7 +74,8 @@ class _Batch:
     subscriptions: dict[uuid.UUID, list[tuple[int, PushSubscriptionInfo]]]
     delivered: set[tuple[int, int]]
     markers: set[tuple[uuid.UUID, str]]
-    records: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]]
+    routines: dict[RecordKey, RoutineSpec]  # schedulable routines, on or off
+    medication_names: dict[RecordKey, str]
     profiles: dict[uuid.UUID, Profile]
     snoozed: set[tuple[uuid.UUID, str]]
 
@@ -150,12 +150,11 @@ class ReminderSender:
     async def _load(self, claimed: list[Claimed]) -> _Batch:
         users = list({c.user_id for c in claimed})
         ids = [c.id for c in claimed]
-        marks = ", ".join(["{}"] * len(users))
         subs: dict[uuid.UUID, list[tuple[int, PushSubscriptionInfo]]] = defaultdict(list)
         for row in await fetch(
             self.engine,
             "SELECT id, user_id, endpoint, p256dh, auth FROM"
-            f" push_subscription WHERE user_id IN ({marks})",
+            f" push_subscription WHERE user_id IN ({in_list(len(users))})",
             *users,
         ):
             subs[row["user_id"]].append(
@@ -166,7 +165,7 @@ class ReminderSender:
             for r in await fetch(
                 self.engine,
                 "SELECT reminder_id, subscription_id FROM delivery"
-                f" WHERE reminder_id IN ({', '.join(['{}'] * len(ids))})",
+                f" WHERE reminder_id IN ({in_list(len(ids))})",
                 *ids,
             )
         }
@@ -174,29 +173,21 @@ class ReminderSender:
             (r["user_id"], r["marker"])
             for r in await fetch(
                 self.engine,
-                f"SELECT user_id, marker FROM logged_marker WHERE user_id IN ({marks})",
+                "SELECT user_id, marker FROM logged_marker"
+                f" WHERE user_id IN ({in_list(len(users))})",
                 *users,
             )
         }
-        records: dict[tuple[uuid.UUID, uuid.UUID], dict[str, Any]] = {}
-        for row in await fetch(
-            self.engine,
-            "SELECT user_id, record_id, fields FROM record WHERE"
-            f" user_id IN ({marks}) AND kind IN ('routine', 'medication',"
-            " 'profile') AND deleted = {}",
-            *users,
-            False,
-        ):
-            records[(row["user_id"], row["record_id"])] = values_of(_decode.decode(row["fields"]))
-        profile_id = uuid.UUID(PROFILE_ID)
-        profiles = {u: profile_from_values(records.get((u, profile_id), {})) for u in users}
-        snoozed = await self._snoozed([c for c in claimed if c.purpose == "follow_up"])
-        return _Batch(subs, delivered, markers, records, profiles, snoozed)
+        routines = await self._routines(claimed)
+        names = await self._medication_names(routines)
+        profiles = await load_profiles(self.engine, users)
+        snoozed = await self._snoozed([c for c in claimed if c.purpose == FOLLOW_UP])
+        return _Batch(subs, delivered, markers, routines, names, profiles, snoozed)
 
     def _already_done(self, c: Claimed, kind: str, batch: _Batch) -> bool:
-        if c.purpose not in ("main", "follow_up"):
+        if c.purpose not in (MAIN, FOLLOW_UP):
             return False
-        if c.purpose == "follow_up" and (c.user_id, c.occurrence) in batch.snoozed:
+        if c.purpose == FOLLOW_UP and (c.user_id, c.occurrence) in batch.snoozed:
             return True  # a snooze replaces the follow-up, even one planned after it
         if kind == "medication":
             return (c.user_id, f"occ:{c.occurrence}") in batch.markers
@@ -214,30 +205,24 @@ class ReminderSender:
         """
         if c.routine_id is None:
             return False
-        values = batch.records.get((c.user_id, c.routine_id))
-        return live_routine(str(c.routine_id), values) is None
+        return live_routine(batch.routines.get((c.user_id, c.routine_id))) is None
 
     def _context(self, c: Claimed, batch: _Batch) -> ReminderContext:
-        routine = batch.records.get((c.user_id, c.routine_id), {}) if c.routine_id else {}
-        kind = str(routine.get("kind") or "custom")
-        medication_id = routine.get("medication_id")
-        medication = {}
-        if isinstance(medication_id, str):
-            try:
-                medication = batch.records.get((c.user_id, uuid.UUID(medication_id)), {})
-            except ValueError:
-                medication = {}
-        name = medication.get("name")
+        routine = batch.routines.get((c.user_id, c.routine_id)) if c.routine_id else None
+        medication_id = routine.medication_id if routine is not None else None
+        name = None
+        if medication_id is not None:
+            name = batch.medication_names.get((c.user_id, uuid.UUID(medication_id)))
         return ReminderContext(
             purpose=c.purpose,
             occurrence=c.occurrence,
             routine_id=str(c.routine_id) if c.routine_id else None,
-            routine_kind=kind,
-            routine_title=str(routine.get("title") or ""),
+            routine_kind=routine.kind if routine is not None else "custom",
+            routine_title=routine.title if routine is not None else "",
             local_time=local_time_of(c.occurrence),
-            discreet=batch.profiles[c.user_id].discreet,
-            medication_id=medication_id if isinstance(medication_id, str) else None,
-            medication_name=name if isinstance(name, str) else None,
+            discreet=batch.profiles[c.user_id].discreet_notifications,
+            medication_id=medication_id,
+            medication_name=name,
         )
 
     async def deliver(self, claimed: list[Claimed], now: datetime, stats: TickStats) -> None:
@@ -318,7 +303,7 @@ class ReminderSender:
             if gone:
                 await execute(
                     self.engine,
-                    f"DELETE FROM push_subscription WHERE id IN ({', '.join(['{}'] * len(gone))})",
+                    f"DELETE FROM push_subscription WHERE id IN ({in_list(len(gone))})",
                     *gone,
                 )
             done = [c for c in claimed if c.id not in retry_after and c.id not in skipped]
@@ -327,7 +312,7 @@ class ReminderSender:
             for c in claimed:
                 if c.id in retry_after:
                     await self._retry(c, retry_after[c.id], now, stats)
-            await self._follow_ups([c for c in done if c.purpose == "main"], now)
+            await self._follow_ups([c for c in done if c.purpose == MAIN], now)
         stats.sent += len(done)
         stats.skipped += len(skipped)
         stats.lateness_s.extend((now - c.due_at).total_seconds() for c in done)
@@ -336,8 +321,8 @@ class ReminderSender:
         if ids:
             await execute(
                 self.engine,
-                "UPDATE reminder SET state = {}, sent_at = {} WHERE id IN"
-                f" ({', '.join(['{}'] * len(ids))})",
+                "UPDATE reminder SET state = {}, sent_at = {}"
+                f" WHERE id IN ({in_list(len(ids))})",
                 state,
                 now,
                 *ids,
@@ -371,8 +356,7 @@ class ReminderSender:
         routines = await self._routines(with_routine)
         snoozed = await self._snoozed(with_routine)
         for c in done:
-            values = routines.get((c.user_id, c.routine_id)) if c.routine_id else None
-            spec = live_routine(str(c.routine_id), values)
+            spec = live_routine(routines.get((c.user_id, c.routine_id))) if c.routine_id else None
             if spec is None or (c.user_id, c.occurrence) in snoozed:
                 continue
             minutes = follow_up_minutes(spec)
@@ -382,30 +366,32 @@ class ReminderSender:
                         c.user_id,
                         c.routine_id,
                         c.occurrence,
-                        "follow_up",
-                        f"{c.occurrence}#follow-up",
+                        FOLLOW_UP,
+                        follow_up_slot(c.occurrence),
                         c.due_at + timedelta(minutes=minutes),
                     )
                 )
         await add_reminders(self.engine, follow_ups)
 
-    async def _routines(self, claimed: list[Claimed]) -> dict[tuple[Any, Any], dict[str, Any]]:
-        if not claimed:
-            return {}
-        pairs = {(c.user_id, c.routine_id) for c in claimed}
-        users = list({u for u, _ in pairs})
-        rows = await fetch(
-            self.engine,
-            "SELECT user_id, record_id, fields FROM record WHERE kind = 'routine'"
-            f" AND deleted = {{}} AND user_id IN ({', '.join(['{}'] * len(users))})",
-            False,
-            *users,
-        )
-        return {
-            (r["user_id"], r["record_id"]): values_of(_decode.decode(r["fields"]))
-            for r in rows
-            if (r["user_id"], r["record_id"]) in pairs
-        }
+    async def _routines(self, claimed: list[Claimed]) -> dict[RecordKey, RoutineSpec]:
+        """The schedulable routines (on or off) of these reminders, by (person, routine)."""
+        keys = [(c.user_id, c.routine_id) for c in claimed if c.routine_id is not None]
+        records = await records_by_id(self.engine, keys, kinds=("routine",))
+        specs = {key: routine_of(record) for key, record in records.items()}
+        return {key: spec for key, spec in specs.items() if spec is not None}
+
+    async def _medication_names(
+        self, routines: dict[RecordKey, RoutineSpec]
+    ) -> dict[RecordKey, str]:
+        """The names of the medications these routines remind of, by (person, medication)."""
+        keys = [
+            (user_id, uuid.UUID(spec.medication_id))
+            for (user_id, _), spec in routines.items()
+            if spec.medication_id is not None
+        ]
+        records = await records_by_id(self.engine, keys, kinds=("medication",))
+        medications = {key: record.typed(Medication) for key, record in records.items()}
+        return {key: m.name for key, m in medications.items() if m is not None}
 
     async def _snoozed(self, claimed: list[Claimed]) -> set[tuple[uuid.UUID, str]]:
         """(person, occurrence) pairs among these that the person has snoozed."""
@@ -415,9 +401,10 @@ class ReminderSender:
         users = list({c.user_id for c in claimed})
         rows = await fetch(
             self.engine,
-            "SELECT user_id, occurrence FROM reminder WHERE purpose = 'snooze'"
-            f" AND user_id IN ({', '.join(['{}'] * len(users))})"
-            f" AND occurrence IN ({', '.join(['{}'] * len(occurrences))})",
+            "SELECT user_id, occurrence FROM reminder WHERE purpose = {}"
+            f" AND user_id IN ({in_list(len(users))})"
+            f" AND occurrence IN ({in_list(len(occurrences))})",
+            SNOOZE,
             *users,
             *occurrences,
         )

@@ -15,6 +15,7 @@ from backend.db import execute, fetch, write_transaction
 from backend.errors import InvalidInput, NotFound
 from backend.reminders.endpoints import EndpointRefused, check_endpoint
 from backend.reminders.planner import NewReminder, add_reminders
+from backend.reminders.purpose import SNOOZE, TEST, follow_up_slot
 from backend.reminders.schemas import SubscribeRequest
 from backend.reminders.sender import Claimed, ReminderSender, TickStats
 from backend.reminders.webpush import validate_subscription_keys
@@ -131,7 +132,7 @@ class ReminderService:
             user_id,
             None,
             slot,
-            "test",
+            TEST,
             slot,
             now,
             "sending",
@@ -140,7 +141,7 @@ class ReminderService:
             1,
             "",
         )
-        return Claimed(int(rows[0]["id"]), user_id, None, slot, "test", now, 1)
+        return Claimed(int(rows[0]["id"]), user_id, None, slot, TEST, now, 1)
 
     async def snooze(
         self, current: CurrentSession, occurrence: str, minutes: int, now: datetime
@@ -157,12 +158,12 @@ class ReminderService:
         slot = f"{occurrence}#snooze@{due.isoformat(timespec='seconds')}"
         await add_reminders(
             self.engine,
-            [NewReminder(current.user_id, rows[0]["routine_id"], occurrence, "snooze", slot, due)],
+            [NewReminder(current.user_id, rows[0]["routine_id"], occurrence, SNOOZE, slot, due)],
         )
         # A snoozed reminder replaces its own follow-up.
         await execute(
             self.engine,
             "DELETE FROM reminder WHERE user_id = {} AND slot = {} AND state = 'pending'",
             current.user_id,
-            f"{occurrence}#follow-up",
+            follow_up_slot(occurrence),
         )

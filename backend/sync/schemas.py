@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 from uuid import UUID
 
 import msgspec
@@ -68,20 +68,72 @@ class ResultError(msgspec.Struct, omit_defaults=True):
 
 
 Status = Literal["applied", "duplicate", "superseded", "rejected", "retry"]
+# What the history stores: how a change came out the first time it was processed.
+HistoryStatus = Literal["applied", "superseded", "rejected"]
 
 
-class ChangeResult(msgspec.Struct, omit_defaults=True):
+class _Result(msgspec.Struct, tag_field="status", omit_defaults=True, kw_only=True):
+    """One change's outcome: a Struct per sync.md `status`, each with only its own fields.
+
+    msgspec writes the tag first, so a result reads `{"status": ..., "change_id": ...}`;
+    fields left at their default are omitted, as the contract's `?` marks say.
+    """
+
     change_id: str
-    record_id: str | None
-    status: Status
-    server_seq: int | None = None
-    conflict: bool | None = None
-    original_status: Status | None = None
-    error: ResultError | None = None
+
+    @property
+    def status(self) -> Status:
+        """The result's `status` on the wire: its tag."""
+        return cast(Status, self.__struct_config__.tag)
+
+
+class AppliedResult(_Result, tag="applied", kw_only=True):
+    """At least one field won; `server_seq` is the record's new seq."""
+
+    record_id: str
+    server_seq: int
+    # The change and another device's edit it had not seen were concurrent (sync.md 3).
+    conflict: bool = False
     # Extension: HLCs the server replaced (device clock > 5 min ahead), by field. The device
     # must store these, or a later snapshot re-push (after a restore) would re-send the
     # far-future originals, get clamped to an older server clock and could lose.
     hlcs: dict[str, str] | None = None
+
+
+class DuplicateResult(_Result, tag="duplicate", kw_only=True):
+    """This change_id was processed before: how it came out then (a rejection's error too)."""
+
+    record_id: str
+    server_seq: int | None = None
+    original_status: HistoryStatus
+    error: ResultError | None = None
+    hlcs: dict[str, str] | None = None
+
+
+class SupersededResult(_Result, tag="superseded", kw_only=True):
+    """Kept in the history, but every field lost last-writer-wins."""
+
+    record_id: str
+    server_seq: int | None = None
+    conflict: bool = False
+    hlcs: dict[str, str] | None = None
+
+
+class RejectedResult(_Result, tag="rejected", kw_only=True):
+    """Invalid; kept in quarantine. A change too malformed to name its record has no record_id."""
+
+    record_id: str | None
+    error: ResultError
+
+
+class RetryResult(_Result, tag="retry", kw_only=True):
+    """Transient (e.g. a schema version the server does not know yet): send it again later."""
+
+    record_id: str
+    error: ResultError
+
+
+ChangeResult = AppliedResult | DuplicateResult | SupersededResult | RejectedResult | RetryResult
 
 
 class PulledRecord(msgspec.Struct):
@@ -102,11 +154,12 @@ class SyncResponse(msgspec.Struct):
     epoch: UUID
     reset: Reset | None
     results: list[ChangeResult]
-    records: list[PulledRecord]
     next_cursor: int
     has_more: bool
     server_hlc: str
     clock_skew_ms: int
+    # Last, where the wire has always had it: the bulk of the body after the small head.
+    records: list[PulledRecord]
 
 
 class SyncStatus(msgspec.Struct):
@@ -119,7 +172,7 @@ class HistoryEntry(msgspec.Struct):
     change_id: UUID
     device_id: UUID
     received_at: datetime
-    status: str
+    status: HistoryStatus
     fields: dict[str, WireField]
     server_seq: int
     original_hlcs: dict[str, str] | None = None

@@ -9,32 +9,34 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 from piccolo.engine.base import Engine
 
-from backend.db import execute, fetch, flatten, is_sqlite, placeholders
+from backend.db import execute, fetch, fetch_as, flatten, is_sqlite, placeholders
 from backend.sync.hlc import MAX_SKEW_MS, SERVER_NODE, Hlc, format_hlc
 from backend.sync.merge import StoredField, is_deleted
+from backend.sync.schemas import HistoryStatus
 
 _encode = msgspec.json.Encoder().encode
 _decode_wire = msgspec.json.Decoder(dict[str, dict[str, Any]])
 _decode_meta = msgspec.json.Decoder(dict[str, tuple[int, str]])
 
 
-@dataclass
-class SyncStateRow:
+class SyncStateRow(msgspec.Struct):
+    """A person's sync state; a push advances last_seq and server_hlc in place."""
+
     user_id: uuid.UUID
     epoch: uuid.UUID
     last_seq: int
     server_hlc: str
 
 
-@dataclass
-class RecordRow:
+class RecordRow(msgspec.Struct):
+    """A stored record with each field's bookkeeping, as the merge works on it."""
+
     record_id: uuid.UUID
     kind: str
     schema_version: int
@@ -42,35 +44,70 @@ class RecordRow:
     server_seq: int
 
 
-@dataclass
-class PulledRow:
+class _StoredRecord(msgspec.Struct):
+    """A record row as the database holds it: fields and their bookkeeping as JSON text."""
+
+    record_id: uuid.UUID
+    kind: str
+    schema_version: int
+    fields: str
+    field_meta: str
+    server_seq: int
+
+
+class PulledRow(msgspec.Struct):
+    """A record for a pull: the id as text and the fields as the stored wire JSON."""
+
     record_id: str
     kind: str
     schema_version: int
     server_seq: int
     deleted: bool
-    fields_json: bytes
+    fields_json: str
 
 
-def _text(value: Any) -> bytes:
-    return value.encode() if isinstance(value, str) else bytes(value)
+class ChangeRow(msgspec.Struct):
+    """A history row as a push writes it (the received change and its outcome) and reads it
+    back to answer a duplicate. JSON columns hold "" for none."""
+
+    change_id: uuid.UUID
+    record_id: uuid.UUID
+    kind: str
+    schema_version: int
+    base_seq: int
+    status: HistoryStatus
+    server_seq: int
+    fields: str
+    original_hlcs: str
+    error: str
+
+
+class HistoryRow(msgspec.Struct):
+    """A history row as GET /records/{id}/history shows it."""
+
+    change_id: uuid.UUID
+    device_id: uuid.UUID
+    received_at: datetime
+    status: HistoryStatus
+    fields: str
+    server_seq: int
+    original_hlcs: str
+    error: str
+
+
+_ALL_STATES = "SELECT user_id, epoch, last_seq, server_hlc FROM sync_state"
+_STATE = _ALL_STATES + " WHERE user_id = {}"
 
 
 async def read_state(engine: Engine[Any], user_id: uuid.UUID) -> SyncStateRow | None:
-    rows = await fetch(
-        engine, "SELECT epoch, last_seq, server_hlc FROM sync_state WHERE user_id = {}", user_id
-    )
-    if not rows:
-        return None
-    row = rows[0]
-    return SyncStateRow(user_id, row["epoch"], int(row["last_seq"]), row["server_hlc"] or "")
+    rows = await fetch_as(engine, SyncStateRow, _STATE, user_id)
+    return rows[0] if rows else None
 
 
 async def lock_state(engine: Engine[Any], user_id: uuid.UUID) -> SyncStateRow:
     """Read (creating if needed) the person's sync state, holding its lock until commit."""
-    lock = "" if is_sqlite(engine) else " FOR UPDATE"
-    sql = f"SELECT epoch, last_seq, server_hlc FROM sync_state WHERE user_id = {{}}{lock}"
-    rows = await fetch(engine, sql, user_id)
+    sql = _STATE if is_sqlite(engine) else _STATE + " FOR UPDATE"
+    rows = await fetch_as(engine, SyncStateRow, sql, user_id)
     if not rows:
         await execute(
             engine,
@@ -79,9 +116,8 @@ async def lock_state(engine: Engine[Any], user_id: uuid.UUID) -> SyncStateRow:
             user_id,
             uuid.uuid4(),
         )
-        rows = await fetch(engine, sql, user_id)
-    row = rows[0]
-    return SyncStateRow(user_id, row["epoch"], int(row["last_seq"]), row["server_hlc"] or "")
+        rows = await fetch_as(engine, SyncStateRow, sql, user_id)
+    return rows[0]
 
 
 async def save_state(engine: Engine[Any], state: SyncStateRow) -> None:
@@ -119,29 +155,25 @@ async def load_records(
 ) -> dict[uuid.UUID, RecordRow]:
     if not record_ids:
         return {}
-    rows = await fetch(
+    rows = await fetch_as(
         engine,
+        _StoredRecord,
         "SELECT record_id, kind, schema_version, fields, field_meta, server_seq FROM record"
         f" WHERE user_id = {{}} AND record_id IN ({', '.join(['{}'] * len(record_ids))})",
         user_id,
         *record_ids,
     )
-    out: dict[uuid.UUID, RecordRow] = {}
-    for row in rows:
-        wire = _decode_wire.decode(row["fields"])
-        meta = _decode_meta.decode(row["field_meta"])
-        fields = {
-            name: StoredField(v=f["v"], hlc=f["hlc"], seq=meta[name][0], device=meta[name][1])
-            for name, f in wire.items()
-        }
-        out[row["record_id"]] = RecordRow(
-            row["record_id"],
-            row["kind"],
-            int(row["schema_version"]),
-            fields,
-            int(row["server_seq"]),
-        )
-    return out
+    return {row.record_id: _record(row) for row in rows}
+
+
+def _record(row: _StoredRecord) -> RecordRow:
+    wire = _decode_wire.decode(row.fields)
+    meta = _decode_meta.decode(row.field_meta)
+    fields = {
+        name: StoredField(v=f["v"], hlc=f["hlc"], seq=meta[name][0], device=meta[name][1])
+        for name, f in wire.items()
+    }
+    return RecordRow(row.record_id, row.kind, row.schema_version, fields, row.server_seq)
 
 
 async def upsert_records(
@@ -181,24 +213,13 @@ async def insert_history(
     engine: Engine[Any],
     user_id: uuid.UUID,
     device_id: uuid.UUID,
-    entries: Sequence[dict[str, Any]],
+    entries: Sequence[ChangeRow],
     now: datetime,
 ) -> None:
     if not entries:
         return
-    columns = (
-        "change_id",
-        "record_id",
-        "kind",
-        "schema_version",
-        "base_seq",
-        "status",
-        "server_seq",
-        "fields",
-        "original_hlcs",
-        "error",
-    )
-    values = [(user_id, device_id, now, *(entry[c] for c in columns)) for entry in entries]
+    columns = ChangeRow.__struct_fields__
+    values = [(user_id, device_id, now, *msgspec.structs.astuple(entry)) for entry in entries]
     await execute(
         engine,
         "INSERT INTO change (user_id, device_id, received_at, " + ", ".join(columns) + ")"
@@ -210,28 +231,33 @@ async def insert_history(
 async def pull_page(
     engine: Engine[Any], user_id: uuid.UUID, cursor: int, limit: int
 ) -> tuple[list[PulledRow], bool]:
-    rows = await fetch(
+    rows = await fetch_as(
         engine,
+        PulledRow,
         # record_id as text: no uuid.UUID per row only to turn it back into text for the wire.
         "SELECT CAST(record_id AS TEXT) AS record_id, kind, schema_version, server_seq, deleted,"
-        " fields FROM record"
+        " fields AS fields_json FROM record"
         " WHERE user_id = {} AND server_seq > {} ORDER BY server_seq LIMIT {}",
         user_id,
         cursor,
         limit + 1,
     )
-    has_more = len(rows) > limit
-    return [
-        PulledRow(
-            row["record_id"],
-            row["kind"],
-            int(row["schema_version"]),
-            int(row["server_seq"]),
-            bool(row["deleted"]),
-            _text(row["fields"]),
-        )
-        for row in rows[:limit]
-    ], has_more
+    return rows[:limit], len(rows) > limit
+
+
+async def load_history(
+    engine: Engine[Any], user_id: uuid.UUID, record_id: uuid.UUID
+) -> list[HistoryRow]:
+    """A record's changes as received, newest first."""
+    return await fetch_as(
+        engine,
+        HistoryRow,
+        "SELECT change_id, device_id, received_at, status, fields, server_seq, original_hlcs,"
+        " error FROM change WHERE user_id = {} AND record_id = {}"
+        " ORDER BY received_at DESC, server_seq DESC",
+        user_id,
+        record_id,
+    )
 
 
 async def rotate_epochs(
@@ -248,20 +274,18 @@ async def rotate_epochs(
     moment = now or datetime.now(UTC)
     floor = format_hlc(Hlc(int(moment.timestamp() * 1000) + MAX_SKEW_MS + 1, 0, SERVER_NODE))
     if user_id is None:
-        rows = await fetch(engine, "SELECT user_id, server_hlc FROM sync_state")
+        rows = await fetch_as(engine, SyncStateRow, _ALL_STATES)
     else:
-        rows = await fetch(
-            engine, "SELECT user_id, server_hlc FROM sync_state WHERE user_id = {}", user_id
-        )
+        rows = await fetch_as(engine, SyncStateRow, _STATE, user_id)
     for row in rows:
         await execute(
             engine,
             "UPDATE sync_state SET epoch = {}, server_hlc = {} WHERE user_id = {}",
             uuid.uuid4(),
-            max(row["server_hlc"] or "", floor),
-            row["user_id"],
+            max(row.server_hlc, floor),
+            row.user_id,
         )
     return len(rows)
 
 
-__all__ = ["PulledRow", "RecordRow", "SyncStateRow"]
+__all__ = ["ChangeRow", "HistoryRow", "PulledRow", "RecordRow", "SyncStateRow"]

@@ -1,12 +1,13 @@
 // Hybrid logical clock, mirroring backend/sync/hlc.py: same text form, same send/recv steps.
 // Pure: callers pass the current time in, so the state can be saved with the write that used it.
+// Only what the app uses is here; the server's validity and skew checks, mirrored for the shared
+// tests, are in tests/js/support/server-hlc.mjs.
 
 /** @typedef {{millis: number, counter: number, node: string}} Hlc */
 
 export const MAX_COUNTER = 0xffff;
-export const MAX_SKEW_MS = 5 * 60 * 1000;
 // The text form has a 4-digit year, so the clock lives between 1970 and the end of 9999.
-export const MIN_MILLIS = 0;
+const MIN_MILLIS = 0;
 export const MAX_MILLIS = 253402300799999;
 
 const HLC_RE = new RegExp(
@@ -51,20 +52,6 @@ export function formatHlc(h) {
   }
   const counter = h.counter.toString(16).toUpperCase().padStart(4, '0');
   return `${new Date(h.millis).toISOString()}-${counter}-${h.node}`;
-}
-
-/**
- * @param {unknown} text
- * @returns {boolean}
- */
-export function isValidHlc(text) {
-  if (typeof text !== 'string') return false;
-  try {
-    parseHlc(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -121,14 +108,4 @@ export function recv(state, remote, nowMs) {
     counter = remote.counter + 1;
   }
   return settle(millis, counter, state.node);
-}
-
-/**
- * True when a timestamp is more than MAX_SKEW_MS ahead of the given time.
- * @param {Hlc} h
- * @param {number} nowMs
- * @returns {boolean}
- */
-export function isTooFarAhead(h, nowMs) {
-  return h.millis - nowMs > MAX_SKEW_MS;
 }

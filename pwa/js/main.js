@@ -14,61 +14,65 @@ import { banner, h } from './ui.js';
 const channel = 'BroadcastChannel' in globalThis ? new BroadcastChannel('tend') : null;
 const PROBLEMS = new Set(['signin', 'forbidden', 'upgrade', 'busy', 'offline', 'error']);
 
-async function boot() {
-  const root = document.getElementById('main');
-  const statusEl = document.getElementById('sync-status');
-  const db = await openDb();
-  let view = {};
-  const sync = { syncing: false, problem: null };
-  let persistAsked = false;
-
-  // Readings can finish out of order (a sync's reading started before a new write): only
-  // the newest one is shown, so the line never says "All synced" over an unsent entry.
+// Readings can finish out of order (a sync's reading started before a new write): only the
+// newest one is shown, so the line never says "All synced" over an unsent entry.
+function statusLine(db, el, sync) {
   let statusReading = 0;
   let shownStatus = '';
-  async function updateStatus() {
+  return async function updateStatus() {
     const reading = ++statusReading;
     const [{ account }, { pending, rejected }] = await Promise.all([readAccount(db), unsyncedCounts(db)]);
     if (reading !== statusReading) return { account, pending };
     const problem = account?.needs_signin ? 'signin' : sync.problem;
-    const { text, tone, review } = describeStatus({
+    const status = describeStatus({
       signedIn: Boolean(account), online: navigator.onLine, pending, rejected, syncing: sync.syncing, problem,
     });
     // The line is a live region: rewriting it with the same words makes screen readers say
     // them again, so it changes only when what it says changes.
-    const shown = `${tone}|${problem}|${review}|${text}`;
+    const shown = `${status.tone}|${problem}|${status.review}|${status.text}`;
     if (shown === shownStatus) return { account, pending };
     shownStatus = shown;
-    statusEl.className = `sync-line ${tone}`;
-    statusEl.replaceChildren(text);
-    if (problem === 'signin') statusEl.append(' ', h('a', { href: '#/account', text: 'Sign in' }));
-    else if (review) statusEl.append(' ', h('a', { href: '#/account', text: 'Review' }));
-    if (problem === 'upgrade') {
-      statusEl.append(' ', h('button', { type: 'button', class: 'small', text: 'Reload', on: { click: () => location.reload() } }));
-    }
+    drawStatus(el, status, problem);
     return { account, pending };
+  };
+}
+
+function drawStatus(el, { text, tone, review }, problem) {
+  el.className = `sync-line ${tone}`;
+  el.replaceChildren(text);
+  if (problem === 'signin') el.append(' ', h('a', { href: '#/account', text: 'Sign in' }));
+  else if (review) el.append(' ', h('a', { href: '#/account', text: 'Review' }));
+  if (problem === 'upgrade') {
+    el.append(' ', h('button', { type: 'button', class: 'small', text: 'Reload', on: { click: () => location.reload() } }));
   }
+}
 
-  const scheduler = createScheduler({
-    db,
-    onStart: () => { sync.syncing = true; },
-    onOutcome: async (outcome) => {
-      sync.syncing = false;
-      sync.problem = PROBLEMS.has(outcome.kind) ? outcome.kind : outcome.kind === 'retry' ? 'error' : null;
-      if (outcome.skewMs !== undefined) showClockBanner(outcome.skewMs);
-      const { pending } = await updateStatus();
-      if (outcome.kind === 'ok') channel?.postMessage({ type: 'data' });
-      view.refresh?.();
-      // Background Sync fires as soon as the network is back; for a busy or failing server the
-      // page's own backoff (and Retry-After) decides, so only an offline failure registers it.
-      if (pending > 0 && outcome.kind === 'offline') registerBackgroundSync();
-    },
+async function afterSync(app, updateStatus, outcome) {
+  app.sync.syncing = false;
+  app.sync.problem = PROBLEMS.has(outcome.kind) ? outcome.kind : outcome.kind === 'retry' ? 'error' : null;
+  if (outcome.skewMs !== undefined) showClockBanner(outcome.skewMs);
+  const { pending } = await updateStatus();
+  if (outcome.kind === 'ok') channel?.postMessage({ type: 'data' });
+  app.view.refresh?.();
+  // Background Sync fires as soon as the network is back; for a busy or failing server the
+  // page's own backoff (and Retry-After) decides, so only an offline failure registers it.
+  if (pending > 0 && outcome.kind === 'offline') registerBackgroundSync();
+}
+
+function pageScheduler(app, updateStatus) {
+  return createScheduler({
+    db: app.db,
+    onStart: () => { app.sync.syncing = true; },
+    onOutcome: (outcome) => afterSync(app, updateStatus, outcome),
   });
+}
 
+function appContext(app, scheduler, updateStatus) {
+  let persistAsked = false;
   const ctx = {
-    db,
+    db: app.db,
     async write(args) {
-      const result = await writeRecord(db, args);
+      const result = await writeRecord(app.db, args);
       if (result.changeId) await ctx.afterWrite();
       return result;
     },
@@ -81,41 +85,57 @@ async function boot() {
       }
       scheduler.soon();
       channel?.postMessage({ type: 'data' });
-      view.refresh?.();
+      app.view.refresh?.();
       // The entry is already stored: a failed status reading must not make the write look
       // failed, or the person would log it again.
       return updateStatus().catch(() => {});
     },
     syncNow: () => scheduler.runNow(),
   };
+  return ctx;
+}
 
-  // Screens render one after another, each for the route current when it starts: a link
-  // followed while a slow screen is still opening is never lost (or drawn over by the old one).
+// Screens render one after another, each for the route current when it starts: a link followed
+// while a slow screen is still opening is never lost (or drawn over by the old one).
+function mountRouter(root, ctx, app) {
   let showing = Promise.resolve();
   const showRoute = (options) => {
-    showing = showing.then(() => show(root, ctx, options)).then((handle) => { view = handle; }, console.error);
+    showing = showing.then(() => show(root, ctx, options)).then((handle) => { app.view = handle; }, console.error);
     return showing;
   };
   addEventListener('hashchange', () => showRoute());
-  await showRoute({ focus: false });
+  return showRoute({ focus: false });
+}
+
+async function beforeHidden(db) {
+  if (document.visibilityState !== 'hidden') return;
+  // Save a half-typed note before the page may be frozen or closed.
+  const el = document.activeElement;
+  if (el && (el.tagName === 'TEXTAREA' || el.tagName === 'INPUT')) el.dispatchEvent(new Event('change'));
+  if ((await countOutbox(db)) > 0) registerBackgroundSync();
+}
+
+function listenForChanges(app, updateStatus) {
   if (channel) {
     channel.onmessage = (event) => {
       // The service worker synced while this page waited out a failure: the problem is gone.
-      if (event.data?.type === 'synced' && event.data.kind === 'ok') sync.problem = null;
-      view.refresh?.();
+      if (event.data?.type === 'synced' && event.data.kind === 'ok') app.sync.problem = null;
+      app.view.refresh?.();
       updateStatus();
     };
   }
   addEventListener('online', updateStatus);
   addEventListener('offline', updateStatus);
-  document.addEventListener('visibilitychange', async () => {
-    if (document.visibilityState !== 'hidden') return;
-    // Save a half-typed note before the page may be frozen or closed.
-    const el = document.activeElement;
-    if (el && (el.tagName === 'TEXTAREA' || el.tagName === 'INPUT')) el.dispatchEvent(new Event('change'));
-    if ((await countOutbox(db)) > 0) registerBackgroundSync();
-  });
+  document.addEventListener('visibilitychange', () => beforeHidden(app.db));
+}
 
+async function boot() {
+  const db = await openDb();
+  const app = { db, view: {}, sync: { syncing: false, problem: null } };
+  const updateStatus = statusLine(db, document.getElementById('sync-status'), app.sync);
+  const scheduler = pageScheduler(app, updateStatus);
+  await mountRouter(document.getElementById('main'), appContext(app, scheduler, updateStatus), app);
+  listenForChanges(app, updateStatus);
   const { account } = await updateStatus();
   // Create the device id and HLC now, so the first tap only writes the entry itself.
   await ensureDevice(db);
@@ -202,9 +222,9 @@ async function registerWorker() {
   });
 }
 
-boot().catch((err) => {
+// Without storage the journal cannot work, but Get help must: it needs no database.
+function showStorageFailure(err) {
   console.error(err);
-  // Without storage the journal cannot work, but Get help must: it needs no database.
   const root = document.getElementById('main');
   const ctx = { db: null, write: async () => ({}), afterWrite() {}, syncNow: async () => {} };
   const render = () => {
@@ -216,4 +236,6 @@ boot().catch((err) => {
   };
   addEventListener('hashchange', render);
   render();
-});
+}
+
+boot().catch(showStorageFailure);

@@ -1,6 +1,6 @@
 // The outbox: changes saved on this device and not yet acknowledged by the server.
 
-import { getAll, req, run } from './db.js';
+import { getAll, run } from './db.js';
 
 export const MAX_CHANGES = 200;
 export const MAX_BYTES = 256 * 1024;
@@ -38,11 +38,6 @@ export function takeBatch(entries, { maxChanges = MAX_CHANGES, maxBytes = MAX_BY
     bytes += size;
   }
   return { batch, oversize: null };
-}
-
-/** Every pending change, oldest first. */
-export function readOutbox(db) {
-  return run(db, 'outbox', 'readonly', ({ outbox }) => getAll(outbox));
 }
 
 /** Distinct record ids in the outbox: a key cursor, so values are never read. */

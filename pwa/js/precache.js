@@ -3,7 +3,8 @@
 // the screens reached from it (sync and account, routines, safety plan, earlier days): stored
 // right after, when the worker activates, so a cheap phone gets a working offline app sooner.
 // tests/js/precache.test.mjs checks the lists name every file and that sw.js's VERSION matches
-// the files' contents; `node tests/js/pwa-budget.mjs --stamp` updates VERSION.
+// the files' contents; `node tests/js/pwa-budget.mjs --stamp` updates VERSION. shellPath says
+// which requests the worker answers from the cache.
 
 export const PRECACHE = [
   '/',
@@ -42,6 +43,8 @@ export const PRECACHE = [
 
 export const LATER = [
   '/js/push.js',
+  '/js/notify.js',
+  '/js/routine-rules.js',
   '/js/more-forms.js',
   '/js/questionnaires.js',
   '/js/views/account.js',
@@ -55,3 +58,13 @@ export const LATER = [
 
 /** Every file kept for offline use. */
 export const ALL = [...PRECACHE, ...LATER];
+const SHELL = new Set(ALL);
+
+/** The cached shell path answering a GET from `origin`, or null when it is not part of the shell. */
+export function shellPath(request, origin) {
+  if (request.method !== 'GET') return null;
+  const url = new URL(request.url);
+  if (url.origin !== origin || url.pathname.startsWith('/api/')) return null;
+  if (request.mode === 'navigate') return url.pathname === '/' || url.pathname === '/index.html' ? '/' : null;
+  return SHELL.has(url.pathname) ? url.pathname : null;
+}

@@ -7,6 +7,26 @@ import { syncWithLock } from './sync.js';
 export const AFTER_WRITE_MS = 1000;
 export const INTERVAL_MS = 60 * 1000;
 
+// A sync that throws is retried like a failed one.
+async function outcomeOf(sync, db, attempt) {
+  try {
+    return await sync(db, { attempt });
+  } catch (err) {
+    console.error('sync failed', err);
+    return { kind: 'error', delayMs: 30000 };
+  }
+}
+
+function wireTriggers(win, runNow, onOnline) {
+  win.addEventListener('online', onOnline);
+  win.document.addEventListener('visibilitychange', () => {
+    if (win.document.visibilityState === 'visible') runNow();
+  });
+  setInterval(() => {
+    if (win.document.visibilityState === 'visible') runNow();
+  }, INTERVAL_MS);
+}
+
 /**
  * @param {{db: IDBDatabase, onOutcome: (o: object) => void, onStart?: () => void, sync?: Function}} opts
  */
@@ -17,6 +37,19 @@ export function createScheduler({ db, onOutcome, onStart = () => {}, sync = sync
   let retryTimer = null;
   let writeTimer = null;
 
+  async function syncAndPlanRetry() {
+    const outcome = await outcomeOf(sync, db, attempt);
+    if (outcome.delayMs !== undefined) {
+      attempt += 1;
+      retryTimer = setTimeout(runNow, outcome.delayMs);
+    } else {
+      attempt = 0;
+    }
+    onOutcome(outcome);
+    return outcome;
+  }
+
+  // Asked while a sync runs: one more follows it.
   async function runNow() {
     if (running) {
       again = true;
@@ -24,23 +57,7 @@ export function createScheduler({ db, onOutcome, onStart = () => {}, sync = sync
     }
     clearTimeout(retryTimer);
     onStart();
-    running = (async () => {
-      let outcome;
-      try {
-        outcome = await sync(db, { attempt });
-      } catch (err) {
-        console.error('sync failed', err);
-        outcome = { kind: 'error', delayMs: 30000 };
-      }
-      if (outcome.delayMs !== undefined) {
-        attempt += 1;
-        retryTimer = setTimeout(runNow, outcome.delayMs);
-      } else {
-        attempt = 0;
-      }
-      onOutcome(outcome);
-      return outcome;
-    })();
+    running = syncAndPlanRetry();
     try {
       return await running;
     } finally {
@@ -59,15 +76,8 @@ export function createScheduler({ db, onOutcome, onStart = () => {}, sync = sync
       clearTimeout(writeTimer);
       writeTimer = setTimeout(runNow, AFTER_WRITE_MS);
     },
-    /** Wire the page-lifetime triggers. */
     start(win = globalThis) {
-      win.addEventListener('online', () => { attempt = 0; runNow(); });
-      win.document.addEventListener('visibilitychange', () => {
-        if (win.document.visibilityState === 'visible') runNow();
-      });
-      setInterval(() => {
-        if (win.document.visibilityState === 'visible') runNow();
-      }, INTERVAL_MS);
+      wireTriggers(win, runNow, () => { attempt = 0; runNow(); });
       runNow();
     },
   };

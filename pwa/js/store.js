@@ -185,11 +185,6 @@ export function undeleteRecord(db, id, nowMs) {
   return writeRecord(db, { id, values: { _deleted: false }, nowMs });
 }
 
-/** The person checked a record flagged "changed on two devices" and keeps it as it is. */
-export function keepConflicted(db, id, nowMs) {
-  return writeRecord(db, { id, values: { _conflict: false }, nowMs });
-}
-
 export function getRecord(db, id) {
   return run(db, 'records', 'readonly', ({ records }) => req(records.get(id)));
 }

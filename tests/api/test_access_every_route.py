@@ -424,7 +424,7 @@ async def set_up_alice(app: Litestar, push: LocalPushService) -> tuple[httpx.Asy
     assert synced.status_code == 200, synced.text
     assert [r["status"] for r in synced.json()["results"]] == ["applied", "applied"]
     rows = await fetch(
-        app.state.engine,
+        app.state.services.engine,
         "SELECT occurrence FROM reminder WHERE routine_id = {} LIMIT 1",
         uuid.UUID(routine_id),
     )
@@ -444,7 +444,7 @@ async def set_up_alice(app: Litestar, push: LocalPushService) -> tuple[httpx.Asy
 
 async def fingerprint(world: World) -> Any:
     """Everything of Alice's, minus the times her own reads move (last seen)."""
-    alice, ids, engine = world.alice, world.alice_ids, world.app.state.engine
+    alice, ids, engine = world.alice, world.alice_ids, world.app.state.services.engine
     account = await alice.get("/api/v1/account")
     devices = await alice.get("/api/v1/account/devices")
     export = await alice.get("/api/v1/account/export")

@@ -42,6 +42,15 @@ async def test_signup_sets_a_strict_httponly_cookie_and_returns_a_recovery_code(
     assert me.json()["username"] == "alice"
 
 
+async def test_user_id_of_finds_an_account_by_name(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    body = await signup(client, "alice")
+    accounts = app.state.services.accounts
+    assert str(await accounts.user_id_of("  Alice ")) == body["user_id"]
+    assert await accounts.user_id_of("nobody") is None
+
+
 async def test_cookie_is_secure_on_a_real_host(app: Litestar) -> None:
     async with http_client(app, "https://tend.example") as https_client:
         response = await https_client.post(
@@ -122,7 +131,7 @@ async def test_failures_from_one_address_are_limited(settings_factory: Any) -> N
 
 async def _age_sessions(app: Litestar, column: str, days: int) -> None:
     moment = datetime.now(UTC) - timedelta(days=days)
-    await execute(app.state.engine, f"UPDATE session SET {column} = {{}}", moment)
+    await execute(app.state.services.engine, f"UPDATE session SET {column} = {{}}", moment)
 
 
 async def test_idle_sessions_end_after_30_days(client: httpx.AsyncClient, app: Litestar) -> None:
@@ -218,7 +227,7 @@ async def test_changing_the_passphrase_signs_out_other_devices(app: Litestar) ->
 
 
 async def _rows_owned(app: Litestar, user_id: str) -> dict[str, int]:
-    engine = app.state.engine
+    engine = app.state.services.engine
     counts = {}
     for table in ("device", "session", "sync_state", "record", "change"):
         rows = await fetch(
@@ -250,7 +259,8 @@ async def test_deleting_the_account_removes_everything(app: Litestar) -> None:
     assert response.status_code == 204
     assert set((await _rows_owned(app, body["user_id"])).values()) == {0}
     failures = await fetch(
-        app.state.engine, "SELECT COUNT(*) AS n FROM login_failure WHERE username = 'alice'"
+        app.state.services.engine,
+        "SELECT COUNT(*) AS n FROM login_failure WHERE username = 'alice'",
     )
     assert int(failures[0]["n"]) == 0
     assert (await login(client)).status_code == 401

@@ -54,7 +54,7 @@ def follow_ups(messages: list[ReceivedMessage]) -> list[ReceivedMessage]:
 
 async def pending(app: Litestar, occurrence: str) -> list[tuple[str, datetime]]:
     rows = await fetch(
-        app.state.engine,
+        app.state.services.engine,
         "SELECT purpose, due_at FROM reminder WHERE occurrence = {} AND state = 'pending'"
         " ORDER BY due_at",
         occurrence,
@@ -195,7 +195,7 @@ async def test_a_snooze_replaces_its_follow_up(
     assert [m.json()["occurrence"] for m in messages] == [occurrence, occurrence]  # main, snooze
     assert follow_ups(messages) == []
     rows = await fetch(
-        app.state.engine,
+        app.state.services.engine,
         "SELECT purpose, state FROM reminder WHERE occurrence = {} ORDER BY id",
         occurrence,
     )

@@ -1,7 +1,7 @@
 """The body of POST /api/v1/sync is exactly the documented `SyncResponse` (api.md, sync.md).
 
-The route builds its body as bytes (stored records are spliced in unparsed), so nothing but
-a test ties those bytes to the Struct that OpenAPI documents.
+Stored records pass through unparsed (their fields as msgspec.Raw, their ids as text), so
+nothing but a test ties those bytes to the Struct that OpenAPI documents.
 """
 
 from __future__ import annotations
@@ -15,7 +15,17 @@ import httpx
 import msgspec
 
 from backend.sync.hlc import is_valid_hlc
-from backend.sync.schemas import Reset, SyncResponse
+from backend.sync.schemas import (
+    AppliedResult,
+    ChangeResult,
+    DuplicateResult,
+    RejectedResult,
+    Reset,
+    ResultError,
+    RetryResult,
+    SupersededResult,
+    SyncResponse,
+)
 from tests.api.sync_helpers import change, envelope, hlc_at
 from tests.conftest import signup
 
@@ -32,9 +42,12 @@ async def post_sync(client: httpx.AsyncClient, changes: list[dict[str, Any]], **
 
 def decode_exactly(body: bytes) -> SyncResponse:
     """Strict decoding (no lax coercion), then a round trip: a key the Struct does not
-    declare would be dropped by decoding and show up as a difference here."""
+    declare would be dropped by decoding and show up as a difference here. Encoding the
+    decoded Struct gives the very same bytes: the passed-through records are exactly what
+    their declared types would encode to."""
     decoded = msgspec.json.decode(body, type=SyncResponse, strict=True)
     assert msgspec.to_builtins(decoded) == json.loads(body)
+    assert msgspec.json.encode(decoded) == body
     return decoded
 
 
@@ -86,14 +99,13 @@ async def test_a_real_sync_response_decodes_as_the_documented_sync_response(
             cursor=first.next_cursor,
         )
     )
-    statuses = [(r.status, r.original_status, r.conflict) for r in second.results]
-    assert statuses == [
-        ("duplicate", "applied", None),
-        # The other device had not seen the first write (base_seq 0): both are concurrent.
-        ("superseded", None, True),
-        ("applied", None, True),
-        ("applied", None, None),
-    ]
+    assert [r.status for r in second.results] == ["duplicate", "superseded", "applied", "applied"]
+    again, older, newer, deleted = second.results
+    assert isinstance(again, DuplicateResult) and again.original_status == "applied"
+    # The other device had not seen the first write (base_seq 0): both are concurrent.
+    assert isinstance(older, SupersededResult) and older.conflict is True
+    assert isinstance(newer, AppliedResult) and newer.conflict is True
+    assert isinstance(deleted, AppliedResult) and deleted.conflict is False
     assert second.reset == Reset("epoch_mismatch", first.epoch)
     records = {str(r.id): r for r in second.records}
     assert set(records) == {kept, gone, far}
@@ -102,3 +114,66 @@ async def test_a_real_sync_response_decodes_as_the_documented_sync_response(
     assert second.next_cursor == max(r.server_seq for r in second.records)
     assert not second.has_more
     assert is_valid_hlc(second.server_hlc)
+
+
+ERROR = ResultError("out-of-range", "mood must be an integer from 0 to 10.", "mood")
+CID, RID = "0190c3e4-7f1a-7b2c-9d3e-000000000001", "0190c3e4-7f1a-7b2c-9d3e-000000000002"
+HEAD = f'"change_id":"{CID}","record_id":"{RID}"'
+# Every shape a result takes on the wire: the status first (msgspec writes the tag first),
+# then the fields it carries in this order; a field at its default is left out, never null.
+WIRE_RESULTS: list[tuple[ChangeResult, str]] = [
+    (
+        AppliedResult(change_id=CID, record_id=RID, server_seq=7),
+        f'{{"status":"applied",{HEAD},"server_seq":7}}',
+    ),
+    (
+        AppliedResult(change_id=CID, record_id=RID, server_seq=7, conflict=True, hlcs={"a": "h"}),
+        f'{{"status":"applied",{HEAD},"server_seq":7,"conflict":true,"hlcs":{{"a":"h"}}}}',
+    ),
+    (
+        DuplicateResult(change_id=CID, record_id=RID, server_seq=7, original_status="applied"),
+        f'{{"status":"duplicate",{HEAD},"server_seq":7,"original_status":"applied"}}',
+    ),
+    (
+        DuplicateResult(change_id=CID, record_id=RID, original_status="rejected", error=ERROR),
+        f'{{"status":"duplicate",{HEAD},"original_status":"rejected","error":{{"code":'
+        '"out-of-range","detail":"mood must be an integer from 0 to 10.","field":"mood"}}',
+    ),
+    (
+        DuplicateResult(
+            change_id=CID, record_id=RID, server_seq=7, original_status="superseded", hlcs={}
+        ),
+        f'{{"status":"duplicate",{HEAD},"server_seq":7,"original_status":"superseded","hlcs":{{}}}}',
+    ),
+    (
+        SupersededResult(change_id=CID, record_id=RID, server_seq=7),
+        f'{{"status":"superseded",{HEAD},"server_seq":7}}',
+    ),
+    (
+        SupersededResult(
+            change_id=CID, record_id=RID, server_seq=7, conflict=True, hlcs={"a": "h"}
+        ),
+        f'{{"status":"superseded",{HEAD},"server_seq":7,"conflict":true,"hlcs":{{"a":"h"}}}}',
+    ),
+    (
+        RejectedResult(change_id=CID, record_id=RID, error=ERROR),
+        f'{{"status":"rejected",{HEAD},"error":{{"code":"out-of-range",'
+        '"detail":"mood must be an integer from 0 to 10.","field":"mood"}}',
+    ),
+    (
+        RejectedResult(change_id="", record_id=None, error=ResultError("malformed-change", "x")),
+        '{"status":"rejected","change_id":"","record_id":null,'
+        '"error":{"code":"malformed-change","detail":"x"}}',
+    ),
+    (
+        RetryResult(change_id=CID, record_id=RID, error=ResultError("schema-unknown", "later")),
+        f'{{"status":"retry",{HEAD},"error":{{"code":"schema-unknown","detail":"later"}}}}',
+    ),
+]
+
+
+def test_each_result_status_has_exactly_its_fields_on_the_wire() -> None:
+    for result, wire in WIRE_RESULTS:
+        assert msgspec.json.encode(result) == wire.encode()
+        assert msgspec.json.decode(wire, type=ChangeResult, strict=True) == result
+        assert result.status == json.loads(wire)["status"]

@@ -153,13 +153,15 @@ class People:
 
 
 async def deliveries(app: Litestar) -> set[Pair]:
-    rows = await fetch(app.state.engine, "SELECT reminder_id, subscription_id FROM delivery")
+    rows = await fetch(
+        app.state.services.engine, "SELECT reminder_id, subscription_id FROM delivery"
+    )
     return {(int(r["reminder_id"]), int(r["subscription_id"])) for r in rows}
 
 
 async def unfinished(app: Litestar, until: datetime) -> int:
     rows = await fetch(
-        app.state.engine,
+        app.state.services.engine,
         "SELECT COUNT(*) AS n FROM reminder WHERE state IN ('pending', 'sending') AND due_at <= {}",
         until,
     )
@@ -169,7 +171,7 @@ async def unfinished(app: Litestar, until: datetime) -> int:
 async def due_now(app: Litestar, now: datetime) -> int:
     """Rows a sender starting at `now` would claim."""
     rows = await fetch(
-        app.state.engine,
+        app.state.services.engine,
         "SELECT COUNT(*) AS n FROM reminder WHERE (state = 'pending' AND due_at <= {})"
         " OR (state = 'sending' AND claimed_at < {})",
         now,
@@ -237,7 +239,7 @@ async def kill_and_restart(
     now = datetime.now(UTC)
     scope_end = now + SCOPE
     await people.add_wave(now, FIRST_WAVE)
-    key_file = str(app.state.settings.vapid_key_path)
+    key_file = str(app.state.services.settings.vapid_key_path)
     runs: list[Run] = []
     refused: dict[str, int] = {}  # refusals scripted per subscription
     while True:
@@ -281,7 +283,7 @@ async def kill_and_restart(
 
 
 async def check(app: Litestar, push: LocalPushService, runs: list[Run], people: People) -> None:
-    engine = app.state.engine
+    engine = app.state.services.engine
     subs = {
         r["endpoint"].rsplit("/", 1)[1]: (int(r["id"]), r["user_id"])
         for r in await fetch(engine, "SELECT id, user_id, endpoint FROM push_subscription")

@@ -67,7 +67,7 @@ async def add_routine(
 
 async def due_of(app: Litestar, routine_id: str, purpose: str = "main") -> tuple[datetime, str]:
     rows = await fetch(
-        app.state.engine,
+        app.state.services.engine,
         "SELECT due_at, occurrence FROM reminder WHERE"
         " routine_id = {} AND purpose = {} ORDER BY due_at LIMIT 1",
         uuid.UUID(routine_id),
@@ -78,7 +78,7 @@ async def due_of(app: Litestar, routine_id: str, purpose: str = "main") -> tuple
 
 
 def sender_of(app: Litestar) -> ReminderSender:
-    sender: ReminderSender = app.state.reminders.sender
+    sender: ReminderSender = app.state.services.reminders().sender
     return sender
 
 
@@ -108,7 +108,7 @@ async def test_push_key_and_subscription_rules(
         await client.post("/api/v1/push/subscriptions", json={**base, "endpoint": sub.endpoint})
     ).status_code == 201
     rows = await fetch(
-        app.state.engine,
+        app.state.services.engine,
         "SELECT COUNT(*) AS n FROM push_subscription",
     )
     assert int(rows[0]["n"]) == 1
@@ -234,7 +234,7 @@ async def test_gone_subscription_is_removed(
     due, _ = await due_of(app, routine)
     stats = await sender_of(app).tick(due)
     assert stats.gone == 1
-    rows = await fetch(app.state.engine, "SELECT COUNT(*) AS n FROM push_subscription")
+    rows = await fetch(app.state.services.engine, "SELECT COUNT(*) AS n FROM push_subscription")
     assert int(rows[0]["n"]) == 0
 
 
@@ -265,8 +265,8 @@ async def test_a_crashed_claimer_is_taken_over_without_doubling(
     routine = await add_routine(client)
     due, _ = await due_of(app, routine)
     crashed = ReminderSender(
-        app.state.engine,
-        app.state.vapid,
+        app.state.services.engine,
+        app.state.services.vapid(),
         "mailto:ops@example.org",
         sender_of(app).client,
         claimer="crashed",
@@ -274,7 +274,7 @@ async def test_a_crashed_claimer_is_taken_over_without_doubling(
     [claimed] = await crashed.claim(due, 10)  # claimed, then the process died
     # It had delivered to the phone (and recorded it) before dying.
     await fetch(
-        app.state.engine,
+        app.state.services.engine,
         "INSERT INTO delivery (reminder_id, subscription_id, status, at)"
         " SELECT {}, id, 'sent', {} FROM push_subscription WHERE endpoint LIKE {}",
         claimed.id,
@@ -307,7 +307,9 @@ async def test_snooze_and_test_endpoints(
         "/api/v1/reminders/snooze", json={"occurrence": occurrence, "minutes": 15}
     )
     assert snoozed.status_code == 202
-    rows = await fetch(app.state.engine, "SELECT due_at FROM reminder WHERE purpose = 'snooze'")
+    rows = await fetch(
+        app.state.services.engine, "SELECT due_at FROM reminder WHERE purpose = 'snooze'"
+    )
     assert abs(rows[0]["due_at"] - (datetime.now(UTC) + timedelta(minutes=15))) < timedelta(
         seconds=30
     )
@@ -322,10 +324,12 @@ async def test_a_person_with_no_device_set_up_is_not_counted_as_reminded(
     stats = await sender_of(app).tick(due)
     assert (stats.sent, stats.skipped) == (0, 1)
     rows = await fetch(
-        app.state.engine, "SELECT state FROM reminder WHERE purpose = 'main' AND due_at = {}", due
+        app.state.services.engine,
+        "SELECT state FROM reminder WHERE purpose = 'main' AND due_at = {}",
+        due,
     )
     assert [r["state"] for r in rows] == ["skipped"]
     follow_ups = await fetch(
-        app.state.engine, "SELECT COUNT(*) AS n FROM reminder WHERE purpose = 'follow_up'"
+        app.state.services.engine, "SELECT COUNT(*) AS n FROM reminder WHERE purpose = 'follow_up'"
     )
     assert int(follow_ups[0]["n"]) == 0

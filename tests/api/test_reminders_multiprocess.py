@@ -38,9 +38,9 @@ async def test_two_scheduler_processes_deliver_each_reminder_once(
             for i in range(120)
         ]
         await sync(client, routines)
-        rows = await fetch(app.state.engine, "SELECT MIN(due_at) AS due FROM reminder")
+        rows = await fetch(app.state.services.engine, "SELECT MIN(due_at) AS due FROM reminder")
         now = (rows[0]["due"] + timedelta(seconds=1)).isoformat()
-        key_file = str(app.state.settings.vapid_key_path)
+        key_file = str(app.state.services.settings.vapid_key_path)
         procs = [
             await asyncio.create_subprocess_exec(
                 sys.executable,

@@ -9,7 +9,6 @@ no fresh id ever gets: a yes/no oracle for "has anyone used this id". Now the ke
 from __future__ import annotations
 
 import contextlib
-import io
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -19,11 +18,10 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
 from piccolo.engine.base import Engine
 
 from backend.db import execute, fetch, make_engine
-from backend.migrate import APP_NAME, bind_engine, migrate, migration_ids
+from backend.migrate import migrate, migration_ids
 from backend.sync.store import load_changes
 from tests.api.sync_helpers import change, hlc_at, sync
 from tests.conftest import PG_URL, _admin, _with_db, http_client, signup
@@ -149,11 +147,7 @@ async def empty_database(backend_name: str, tmp_path: Path) -> AsyncIterator[str
 
 
 async def migrate_until(engine: Engine[Any], last_id: str) -> None:
-    bind_engine(engine)
-    manager = ForwardsMigrationManager(app_name=APP_NAME, migration_id=last_id)
-    with contextlib.redirect_stdout(io.StringIO()):
-        result = await manager.run()
-    assert result.success, result.message
+    await migrate(engine, until=last_id)
 
 
 async def add_account(engine: Engine[Any], username: str) -> uuid.UUID:

@@ -67,7 +67,7 @@ def assert_locked(response: httpx.Response) -> None:
 
 
 def count_verifications(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    passwords: Passwords = app.state.accounts.passwords
+    passwords: Passwords = app.state.services.accounts.passwords
     original = passwords.verify
     calls: list[int] = []
 
@@ -207,7 +207,7 @@ async def test_the_device_cookie_is_strict_httponly_and_scoped_to_sign_in(
     assert "Max-Age=31536000" in device
     # Only a hash is stored.
     token = client.cookies[DEVICE_COOKIE]
-    rows = await fetch(app.state.engine, "SELECT token_hash FROM device_key")
+    rows = await fetch(app.state.services.engine, "SELECT token_hash FROM device_key")
     assert len(rows) == 1 and token not in rows[0]["token_hash"]
     async with http_client(app, "https://tend.example") as https_client:
         response = await https_client.post(
@@ -263,7 +263,7 @@ async def test_a_device_cookie_expires_with_the_longest_session(app: Litestar) -
     phone, _ = await signup_device(app)
     await lock_username(app)
     moment = datetime.now(UTC) - timedelta(days=366)
-    await execute(app.state.engine, "UPDATE device_key SET created_at = {}", moment)
+    await execute(app.state.services.engine, "UPDATE device_key SET created_at = {}", moment)
     assert_locked(await login(phone))
 
 

@@ -28,7 +28,7 @@ LIMIT = 5  # login_user_limit's default
 
 def count_verifications(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts every argon2 verification the app runs (one per guess that got that far)."""
-    passwords: Passwords = app.state.accounts.passwords
+    passwords: Passwords = app.state.services.accounts.passwords
     original = passwords.verify
     calls: list[int] = []
 

@@ -228,7 +228,7 @@ async def test_prod_refuses_endpoints_that_are_not_public_push_services(
     assert wrong == {}
     # One answer for all of them: which rule refused an endpoint is not told.
     assert len({str(body) for _, body in answers.values()}) == 1
-    rows = await fetch(prod_app.state.engine, "SELECT endpoint FROM push_subscription")
+    rows = await fetch(prod_app.state.services.engine, "SELECT endpoint FROM push_subscription")
     assert [r["endpoint"] for r in rows] == ["https://push.example.com/push/x"]
 
 
@@ -264,7 +264,7 @@ async def test_prod_never_connects_to_a_non_public_address(
             # Stored before the rules existed (or written by hand): used for nothing either.
             for endpoint in (f"https://127.0.0.1:{port}/push/b", f"http://127.0.0.1:{port}/c"):
                 await execute(
-                    prod_app.state.engine,
+                    prod_app.state.services.engine,
                     "INSERT INTO push_subscription (user_id, device_id, endpoint, p256dh, auth,"
                     " created_at, updated_at) VALUES ({}, {}, {}, {}, {}, {}, {})",
                     uuid.UUID(me["user_id"]),
@@ -279,10 +279,10 @@ async def test_prod_never_connects_to_a_non_public_address(
             assert test.json()["status"] == "queued"
         now = datetime.now(UTC)
         await add_reminders(
-            prod_app.state.engine,
+            prod_app.state.services.engine,
             [NewReminder(uuid.UUID(me["user_id"]), None, "x@1", "main", "x@1", now)],
         )
-        await prod_app.state.reminders.sender.tick(now + timedelta(hours=2))
+        await prod_app.state.services.reminders().sender.tick(now + timedelta(hours=2))
         assert connections_to(inside) == 0
 
 
@@ -389,7 +389,7 @@ async def test_push_test_touches_only_the_person_asking(
     bob, bob_me, bob_sub = await _subscribed(app, push_service, "bobby")
     due = datetime.now(UTC) - timedelta(minutes=1)
     await add_reminders(
-        app.state.engine,
+        app.state.services.engine,
         [
             NewReminder(uuid.UUID(me["user_id"]), None, f"{name}@1", "main", f"{name}@1", due)
             for name, me in (("alice", alice_me), ("bob", bob_me))
@@ -403,7 +403,7 @@ async def test_push_test_touches_only_the_person_asking(
     assert body["status"] == "sent"
     assert not any(ch.isdigit() for ch in body["detail"])  # no counts of anyone's reminders
     pending = await fetch(
-        app.state.engine,
+        app.state.services.engine,
         "SELECT occurrence FROM reminder WHERE purpose = 'main' AND state = 'pending'"
         " ORDER BY occurrence",
     )
@@ -439,13 +439,15 @@ async def test_another_persons_endpoint_is_refused_like_an_invalid_one(
     alice, alice_me, alice_sub = await _subscribed(app, push_service, "alice")
     mallory = http_client(app)
     await signup(mallory, "mallory")
-    [row] = await fetch(app.state.engine, "SELECT endpoint, p256dh FROM push_subscription")
+    [row] = await fetch(app.state.services.engine, "SELECT endpoint, p256dh FROM push_subscription")
     taken = await post_subscription(mallory, row["endpoint"])
     invalid = await post_subscription(mallory, "http://push.example/x")
     assert taken.status_code == invalid.status_code == 400
     assert taken.json() == invalid.json()
     assert taken.json()["code"] == "invalid-endpoint"
-    [after] = await fetch(app.state.engine, "SELECT user_id, p256dh FROM push_subscription")
+    [after] = await fetch(
+        app.state.services.engine, "SELECT user_id, p256dh FROM push_subscription"
+    )
     assert (str(after["user_id"]), after["p256dh"]) == (alice_me["user_id"], row["p256dh"])
     # Mallory has no subscription; Alice's still reaches Alice.
     assert (await mallory.post("/api/v1/push/test")).status_code == 404

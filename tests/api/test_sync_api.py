@@ -236,7 +236,7 @@ async def test_rotating_the_epoch_after_a_restore_resets_every_device(
 
     await signup(client)
     first = await push_checkin(client, 4)
-    assert await rotate_epochs(app.state.engine, None) == 1
+    assert await rotate_epochs(app.state.services.engine, None) == 1
     after = await sync(client, [], epoch=first["epoch"], cursor=first["next_cursor"])
     assert after["reset"]["reason"] == "epoch_mismatch"
     assert after["epoch"] != first["epoch"]
@@ -272,7 +272,7 @@ async def test_after_a_restore_the_server_never_reissues_an_hlc(
 
     await signup(client)
     now_ms = int(datetime.now(UTC).timestamp() * 1000)
-    backup = await fetch(app.state.engine, "SELECT server_hlc FROM sync_state")
+    backup = await fetch(app.state.services.engine, "SELECT server_hlc FROM sync_state")
     # A phone 4 minutes fast (within the limit) pulls the server clock ahead of real time,
     # then a phone a day fast gets a server-made HLC from that clock.
     await sync(
@@ -284,11 +284,11 @@ async def test_after_a_restore_the_server_never_reissues_an_hlc(
     issued = far["results"][0]["hlcs"]["mood"]
     # Restore the older clock, as a database restore would, then rotate as deploy/ says.
     await execute(
-        app.state.engine,
+        app.state.services.engine,
         "UPDATE sync_state SET server_hlc = {}",
         backup[0]["server_hlc"] if backup else "",
     )
-    await rotate_epochs(app.state.engine, None)
+    await rotate_epochs(app.state.services.engine, None)
     again = await sync(
         client, [change(str(uuid.uuid4()), {"at": AT, "mood": 5}, hlc=hlc_at(now_ms + 86_400_000))]
     )
@@ -303,14 +303,14 @@ async def test_a_failing_listener_never_blocks_a_push(
     async def broken(*_: object) -> None:
         from backend.db import execute
 
-        await execute(app.state.engine, "DELETE FROM record")  # undone by the savepoint
+        await execute(app.state.services.engine, "DELETE FROM record")  # undone by the savepoint
         raise RuntimeError("reminder planning blew up")
 
-    app.state.sync.listeners.insert(0, broken)
+    app.state.services.sync.listeners.insert(0, broken)
     await signup(client)
     body = await push_checkin(client, 6)
     assert body["records"][0]["fields"]["mood"]["v"] == 6
-    rows = await fetch(app.state.engine, "SELECT COUNT(*) AS n FROM record")
+    rows = await fetch(app.state.services.engine, "SELECT COUNT(*) AS n FROM record")
     assert int(rows[0]["n"]) == 1
 
 

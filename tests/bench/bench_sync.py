@@ -21,7 +21,7 @@ import msgspec
 from litestar import Litestar
 
 from backend import db
-from backend.journal.generator import GeneratedRecord, to_changes
+from backend.demo.generator import GeneratedRecord, to_changes
 from backend.journal.kinds import SINGLETON_IDS
 from tests.bench.common import (
     PASSPHRASE,
@@ -163,7 +163,7 @@ async def _floor_once(files: SqliteFiles, records: list[GeneratedRecord]) -> flo
     async with running_app(bench_settings(files.fresh())) as app, asgi_client(app) as client:
         me = await signup(client, "pusher")
         rows, history, _ = _rows(records, uuid.UUID(me["user_id"]), me["device_id"])
-        engine = app.state.engine
+        engine = app.state.services.engine
         start = time.perf_counter()
         async with db.write_transaction(engine):
             await _insert(engine, rows, history)
@@ -211,7 +211,7 @@ async def _seed(app: Litestar, me: dict[str, Any], count: int) -> None:
     """Store `count` records in the rows a push would write (pushing them takes ~20 s)."""
     user = uuid.UUID(me["user_id"])
     rows, history, last_seq = _rows(journal(count), user, me["device_id"])
-    engine = app.state.engine
+    engine = app.state.services.engine
     async with db.write_transaction(engine):
         await _insert(engine, rows, history)
         # The cursor may not pass the highest seq the server says it issued.

@@ -26,7 +26,7 @@ from litestar import Litestar
 
 from backend.app import create_app
 from backend.db import make_engine
-from backend.journal.generator import GeneratedRecord, generate_journal
+from backend.demo.generator import GeneratedRecord, generate_journal
 from backend.migrate import migrate
 from backend.settings import Settings, load_settings
 

@@ -5,15 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 
-import {
-  CONFLICT,
-  isDeleted,
-  jsonEqual,
-  lwwMerge,
-  mergeFields,
-  publicFields,
-  withConflictFlag,
-} from '../../pwa/js/merge.js';
+import { isDeleted, jsonEqual, lwwMerge, publicFields } from '../../pwa/js/merge.js';
+import { CONFLICT, mergeFields, withConflictFlag } from './support/server-merge.mjs';
 
 const VECTOR_DIR = new URL('../sync/vectors/', import.meta.url);
 const FILES = readdirSync(VECTOR_DIR)

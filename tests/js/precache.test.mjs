@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { ALL, LATER, PRECACHE } from '../../pwa/js/precache.js';
+import { ALL, LATER, PRECACHE, shellPath } from '../../pwa/js/precache.js';
 import { BUDGET_BYTES, PWA, currentVersion, fileOf, gzipSizes, shellHash } from './pwa-budget.mjs';
 
 const walk = (dir) => readdirSync(dir).flatMap((n) => {
@@ -37,6 +37,21 @@ test('the shell stored before install holds what opening, logging and Get help i
   for (const needed of ['/js/views/today.js', '/js/views/help.js', '/js/views/log.js', '/js/crisis.js']) {
     assert.ok(PRECACHE.includes(needed), needed);
   }
+});
+
+test('the worker answers shell files and app navigations from the cache, never the API or other sites', () => {
+  const origin = 'https://tend.example';
+  const get = (path, mode = 'no-cors') => shellPath({ method: 'GET', url: `${origin}${path}`, mode }, origin);
+  assert.equal(get('/js/main.js'), '/js/main.js');
+  assert.equal(get('/js/views/routines.js'), '/js/views/routines.js');
+  assert.equal(get('/', 'navigate'), '/');
+  assert.equal(get('/index.html', 'navigate'), '/');
+  assert.equal(get('/?x=1#/today', 'navigate'), '/');
+  assert.equal(get('/clinician/abc', 'navigate'), null);
+  assert.equal(get('/api/v1/sync'), null);
+  assert.equal(get('/js/nothing.js'), null);
+  assert.equal(shellPath({ method: 'POST', url: `${origin}/js/main.js`, mode: 'cors' }, origin), null);
+  assert.equal(shellPath({ method: 'GET', url: 'https://other.example/js/main.js', mode: 'cors' }, origin), null);
 });
 
 test('sw.js VERSION matches the shell contents (run: node tests/js/pwa-budget.mjs --stamp)', () => {

@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 
 from backend import db
-from backend.migrate import bind_engine
 from backend.reminders.loop import push_client
 from backend.reminders.sender import ReminderSender
 from backend.reminders.vapid import load_or_create_vapid
@@ -17,7 +16,6 @@ from backend.reminders.vapid import load_or_create_vapid
 
 async def main(database_url: str, key_file: str, now_iso: str, claimer: str, batch: str) -> None:
     engine = db.make_engine(database_url)
-    bind_engine(engine)
     await db.start(engine)
     try:
         async with push_client() as client:

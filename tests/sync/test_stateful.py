@@ -319,7 +319,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.run(self.database.restore())
         self.run(self._start_app())
         assert self.app is not None
-        self.run(rotate_epochs(self.app.state.engine, self.user_id))
+        self.run(rotate_epochs(self.app.state.services.engine, self.user_id))
         self.model.restored()
 
     # Mid-run checks are the costliest step: only after some writes since the last one.

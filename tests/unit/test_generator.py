@@ -14,10 +14,11 @@ import msgspec
 import pytest
 
 from backend.app import create_app
-from backend.demo import DEMO_PASSPHRASE, DemoAccountExists, create_demo_account
-from backend.journal.generator import GeneratedRecord, generate_journal, to_changes
+from backend.demo.account import DEMO_PASSPHRASE, DemoAccountExists, create_demo_account
+from backend.demo.generator import GeneratedRecord, generate_journal, to_changes
 from backend.journal.kinds import PROFILE_ID, SAFETY_PLAN_ID
 from backend.journal.validate import is_complete, validate_change
+from backend.services import build_services
 from backend.sync.hlc import parse_hlc
 from tests.conftest import http_client, make_test_settings
 
@@ -173,13 +174,13 @@ async def test_demo_account_syncs_every_record_to_a_new_device(tmp_path: Path) -
     settings = make_test_settings(f"sqlite:///{tmp_path / 'demo.sqlite3'}")
     now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     username, passphrase, count = await create_demo_account(
-        settings, username="Demo", days=60, now=now
+        build_services(settings), username="Demo", days=60, now=now
     )
     assert (username, passphrase) == ("demo", DEMO_PASSPHRASE)
     expected = generate_journal(start=date(2026, 9, 28), days=60, seed=2026)
     assert count == len(expected)
     with pytest.raises(DemoAccountExists, match="already exists"):
-        await create_demo_account(settings, username="demo", days=5, now=now)
+        await create_demo_account(build_services(settings), username="demo", days=5, now=now)
 
     app = create_app(settings)
     async with app.state.lifespan(app), http_client(app) as client:

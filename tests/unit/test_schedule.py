@@ -401,8 +401,11 @@ def _fields(**over: Any) -> dict[str, Any]:
     return {k: v for k, v in base.items() if v is not ...}
 
 
+MED = "0190c3e4-7f1a-7b2c-9d3e-4f5a6b7c8d9e"
+
+
 def test_routine_from_fields_builds_a_normalised_spec_with_defaults() -> None:
-    spec = routine_from_fields("rid", _fields(medication_id="m1"))
+    spec = routine_from_fields("rid", _fields(medication_id=MED))
     assert spec == RoutineSpec(
         id="rid",
         kind="medication",
@@ -411,15 +414,18 @@ def test_routine_from_fields_builds_a_normalised_spec_with_defaults() -> None:
         days=None,
         tz="Europe/London",
         enabled=True,
-        medication_id="m1",
+        medication_id=MED,
         follow_up_minutes=30,
     )
     other = routine_from_fields("rid", _fields(kind="checkin", days=[5, 1], enabled=False))
     assert other is not None
     assert (other.follow_up_minutes, other.days, other.enabled) == (0, frozenset({1, 5}), False)
-    explicit = routine_from_fields("rid", _fields(follow_up_minutes=0, enabled=None, days=[]))
+    explicit = routine_from_fields("rid", _fields(follow_up_minutes=0, enabled=None, days=None))
     assert explicit is not None
     assert (explicit.follow_up_minutes, explicit.enabled, explicit.days) == (0, True, None)
+    every_day = routine_from_fields("rid", _fields(days=[7, 1, 2, 3, 4, 5, 6], _created_at="x"))
+    assert every_day is not None
+    assert every_day.days is None
 
 
 @pytest.mark.parametrize(
@@ -441,10 +447,20 @@ def test_routine_from_fields_builds_a_normalised_spec_with_defaults() -> None:
         {"days": [8]},
         {"days": [True]},
         {"days": "1"},
+        # Sync refuses each of these too: the journal's rules are the scheduler's.
+        {"days": []},
+        {"title": "x" * 201},
+        {"medication_id": "m1"},
+        {"follow_up_minutes": 721},
         {"enabled": "yes"},
         {"medication_id": 5},
         {"follow_up_minutes": -5},
         {"follow_up_minutes": 1.5},
+        # A zone the journal knows but not as a place (the rules' own check, not msgspec's).
+        {"tz": "Factory"},
+        # Sync's ClockTime pattern lets a non-ASCII digit through (\d); the scheduler
+        # refuses to guess at it rather than fail.
+        {"times": ["0\u0668:00"]},
     ],
 )
 def test_routine_from_fields_refuses_what_it_cannot_schedule(over: dict[str, Any]) -> None:

@@ -127,6 +127,7 @@ BAD_AT = [
     ("2026-11-27", INVALID),
     ("yesterday", INVALID),
     (1764227100, TYPE),
+    ("2026-11-27T0\u0668:05:00+01:00", INVALID),  # an Arabic-Indic eight
 ]
 BAD_DATE = [("2026-13-01", INVALID), ("26-11-27", INVALID), ("2026-11-27T00:00:00Z", INVALID),
             (20261127, TYPE)]  # fmt: skip
@@ -140,11 +141,12 @@ BAD_NAME = [("", INVALID), ("   ", INVALID), ("n" * 201, LONG), (3, TYPE)]
 BAD_UNIT = [("u" * 33, LONG), (1, TYPE)]
 BAD_LABEL = [("l" * 201, LONG), (False, TYPE)]
 BAD_BOOL = [("true", TYPE), (1, TYPE), (0, TYPE)]
-BAD_BP = [("120-80", INVALID), ("120/80\n", INVALID), ("120/", INVALID), (120, TYPE)]
+BAD_BP = [("120-80", INVALID), ("120/80\n", INVALID), ("120/", INVALID), (120, TYPE),
+          ("\u0661\u0662\u0660/80", INVALID)]  # fmt: skip
 BAD_TZ = [("Mars/Base", INVALID), ("europe/paris", INVALID), ("../../etc/passwd", INVALID),
           ("localtime", INVALID), ("", INVALID), ("+01:00", INVALID), (1, TYPE)]  # fmt: skip
 BAD_CLOCK = [("8:00", INVALID), ("24:00", INVALID), ("08:60", INVALID), ("08:00:00", INVALID),
-             ("08:00\n", INVALID), (800, TYPE)]  # fmt: skip
+             ("08:00\n", INVALID), (800, TYPE), ("0\u0668:00", INVALID)]  # fmt: skip
 
 
 def cases(kind: str, name: str, bad: list[tuple[Any, str]]) -> list[tuple[str, str, Any, str]]:

@@ -58,6 +58,67 @@ function savedMessage(record) {
   snack(`Saved on ${day}`, { label: 'Show', run: () => { location.hash = `#/day/${day}`; } });
 }
 
+// A new dose: with no medication yet, one is added first (null if not); the only one is chosen.
+async function presetDose(ctx, meds, preset) {
+  if (meds.length === 0) {
+    const med = await openForm(ctx, 'medication', null);
+    if (!med) return null;
+    meds = await medications(ctx.db);
+    preset = { ...preset, medication_id: med.id, amount: med.fields.dose?.v, unit: med.fields.unit?.v };
+  }
+  if (meds.length === 1 && !preset.medication_id) {
+    const [med] = meds;
+    preset = { ...preset, medication_id: med.id, amount: med.dose, unit: med.unit };
+  }
+  return { meds, preset };
+}
+
+function submitEntry({ ctx, form, record, spec, fields }, { error, close, setSaved }) {
+  const guard = saveGuard(error);
+  return async (e) => {
+    e.preventDefault();
+    const values = toValues(form, fields.read(), spec);
+    const problem = fields.check() ?? problemOf(spec, values, !record);
+    if (problem) {
+      error.textContent = problem.message;
+      fields.el.querySelector(`[data-name="${problem.field}"]`)?.focus();
+      return;
+    }
+    if (form === 'sleep' && !await confirmLongNight(values)) return;
+    let saved = null;
+    const ok = await guard(async () => {
+      ({ record: saved } = await ctx.write({ id: record?.id, kind: spec.kind, values }));
+    });
+    if (!ok) return;
+    setSaved(saved);
+    close();
+    savedMessage(saved ?? record);
+  };
+}
+
+function entryActions({ ctx, form, record }, { close, setSaved }) {
+  const actions = h('div', { class: 'actions' },
+    h('button', { type: 'submit', class: 'primary', text: 'Save' }));
+  if (form === 'dose') {
+    actions.append(h('button', {
+      type: 'button', text: 'Add a medication', on: { click: async () => {
+        close();
+        const med = await openForm(ctx, 'medication');
+        if (med) setSaved(await openForm(ctx, 'dose', null, { medication_id: med.id }));
+      } },
+    }));
+  }
+  if (record) {
+    actions.append(h('button', {
+      type: 'button', class: 'danger', text: 'Delete', on: { click: async () => {
+        close();
+        await deleteWithUndo(ctx, record.id);
+      } },
+    }));
+  }
+  return actions;
+}
+
 /**
  * Open the form for `form` ('dose', 'sleep', ...), empty or for editing `record`. Resolves
  * with the saved record or null. A dose with no medication yet first offers to add one.
@@ -66,62 +127,22 @@ function savedMessage(record) {
 export async function openForm(ctx, form, record = null, preset = {}, { reason = null } = {}) {
   // An entry about a medication stopped since still shows (and keeps) that medication.
   let meds = await medications(ctx.db, record?.fields.medication_id?.v);
-  if (form === 'dose' && meds.length === 0 && !record) {
-    const med = await openForm(ctx, 'medication', null);
-    if (!med) return null;
-    meds = await medications(ctx.db);
-    preset = { ...preset, medication_id: med.id, amount: med.fields.dose?.v, unit: med.fields.unit?.v };
-  }
-  if (form === 'dose' && !record && meds.length === 1 && !preset.medication_id) {
-    const [med] = meds;
-    preset = { ...preset, medication_id: med.id, amount: med.dose, unit: med.unit };
+  if (form === 'dose' && !record) {
+    const chosen = await presetDose(ctx, meds, preset);
+    if (!chosen) return null;
+    ({ meds, preset } = chosen);
   }
   // The forms behind "More…" live in their own module, loaded the first time one opens.
   const spec = formSpec(form, meds) ?? (await import('../more-forms.js')).anySpec(form, meds);
   const answers = { ...toAnswers(form, record ? valuesOf(record) : {}, Date.now(), spec), ...preset };
   const fields = renderFields(spec.fields, answers, form === 'dose' ? fillDoseFromMed(meds) : null);
+  const entry = { ctx, form, record, spec, fields };
   let saved = null;
   await openDialog(record ? `Edit: ${spec.title.toLowerCase()}` : spec.title, (close) => {
-    const error = h('p', { class: 'error', role: 'alert' });
+    const dialog = { error: h('p', { class: 'error', role: 'alert' }), close, setSaved: (r) => { saved = r; } };
     const why = reason && h('p', { class: 'notice', role: 'alert', text: `The server could not save this entry. ${reason}` });
-    const guard = saveGuard(error);
-    const onSubmit = async (e) => {
-      e.preventDefault();
-      const values = toValues(form, fields.read(), spec);
-      const problem = fields.check() ?? problemOf(spec, values, !record);
-      if (problem) {
-        error.textContent = problem.message;
-        fields.el.querySelector(`[data-name="${problem.field}"]`)?.focus();
-        return;
-      }
-      if (form === 'sleep' && !await confirmLongNight(values)) return;
-      const ok = await guard(async () => {
-        ({ record: saved } = await ctx.write({ id: record?.id, kind: spec.kind, values }));
-      });
-      if (!ok) return;
-      close();
-      savedMessage(saved ?? record);
-    };
-    const actions = h('div', { class: 'actions' },
-      h('button', { type: 'submit', class: 'primary', text: 'Save' }));
-    if (form === 'dose') {
-      actions.append(h('button', {
-        type: 'button', text: 'Add a medication', on: { click: async () => {
-          close();
-          const med = await openForm(ctx, 'medication');
-          if (med) saved = await openForm(ctx, 'dose', null, { medication_id: med.id });
-        } },
-      }));
-    }
-    if (record) {
-      actions.append(h('button', {
-        type: 'button', class: 'danger', text: 'Delete', on: { click: async () => {
-          close();
-          await deleteWithUndo(ctx, record.id);
-        } },
-      }));
-    }
-    return h('form', { novalidate: true, on: { submit: onSubmit } }, why, fields.el, error, actions);
+    return h('form', { novalidate: true, on: { submit: submitEntry(entry, dialog) } },
+      why, fields.el, dialog.error, entryActions(entry, dialog));
   });
   return saved;
 }

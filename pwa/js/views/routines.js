@@ -3,70 +3,18 @@
 
 import { renderFields } from '../forms.js';
 import { formSpec } from '../kinds.js';
+import { doseFor, reminderLink } from '../notify.js';
 import { iosNotInstalled } from '../platform.js';
 import * as push from '../push.js';
+import {
+  DAYS, EVERY_DAY, describeRoutine, deviceZone, newRoutine, quietValues, routineValues, switchKind, withOnlyMedication,
+} from '../routine-rules.js';
 import { readAccount } from '../session.js';
 import { PROFILE_ID, getRecord, listKind, valuesOf } from '../store.js';
 import { h, newId, openDialog, saveGuard, snack } from '../ui.js';
-import { checkRecord } from '../validate.js';
 import { deleteWithUndo, medications, openForm } from './log.js';
 
 const KINDS = [['medication', 'Medication'], ['sleep', 'Sleep'], ['movement', 'Movement'], ['checkin', 'Check-in']];
-const TITLES = { medication: 'Medication', sleep: 'Bedtime', movement: 'A little movement', checkin: 'Check-in' };
-const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-const ALL = [1, 2, 3, 4, 5, 6, 7];
-
-export const deviceZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-
-/** The canonical spelling of an IANA zone name, or null when there is no such zone. */
-export function zoneName(name) {
-  try {
-    return name?.trim() && name !== 'localtime' ? new Intl.DateTimeFormat('en', { timeZone: name.trim() }).resolvedOptions().timeZone : null;
-  } catch {
-    return null;
-  }
-}
-
-const fail = (field, message) => ({ error: { field, message } });
-const ROUTINE_LABELS = { title: 'Name', times: 'Times', days: 'Days', tz: 'Time zone', follow_up_minutes: 'Remind again after' };
-const followDefault = (kind) => (kind === 'medication' ? 30 : 0);
-
-/** Routine form answers to record values (data.md), or the first problem in plain words. */
-export function routineValues(a) {
-  const title = String(a.title ?? '').trim();
-  if (!TITLES[a.kind] && a.kind !== 'custom') return fail('kind', 'Please choose what the routine is for.');
-  if (!title) return fail('title', 'Please give the routine a name.');
-  if (a.kind === 'medication' && !a.medication_id) return fail('medication_id', 'Please choose the medication.');
-  const times = [...new Set((a.times ?? []).map((t) => String(t).slice(0, 5)))].sort();
-  if (!times.length || !times.every((t) => /^([01]\d|2[0-3]):[0-5]\d$/.test(t))) {
-    return fail('times', 'Please add at least one time, like 08:00 or 21:30.');
-  }
-  const days = ALL.filter((d) => a.days?.includes(d));
-  if (!days.length) return fail('days', 'Please choose at least one day.');
-  const tz = zoneName(a.tz);
-  if (!tz) return fail('tz', `“${a.tz ?? ''}” is not a time zone. Try one like Europe/London.`);
-  const follow = a.follow_up_minutes ?? followDefault(a.kind);
-  const values = { kind: a.kind, title, times, days, tz, enabled: a.enabled !== false,
-    medication_id: a.kind === 'medication' ? a.medication_id : null, follow_up_minutes: follow };
-  // Every other rule is the server's own (rules.js): a name too long, a follow-up out of range.
-  const problem = checkRecord('routine', values, { labels: ROUTINE_LABELS });
-  return problem ? fail(problem.field, problem.message) : { values };
-}
-
-/** Quiet hours as profile values: both times or neither. */
-export function quietValues(start, end) {
-  if (!start !== !end) return fail('quiet', 'Please set both a start and an end, or clear both.');
-  return { values: { quiet_start: start?.slice(0, 5) || null, quiet_end: end?.slice(0, 5) || null } };
-}
-
-/** "Every day", "Weekdays", "Mon, Wed" …, the zone when it is not this device's, and "Paused". */
-export function describeRoutine(v, zone = deviceZone()) {
-  const days = [...(v.days ?? ALL)].sort();
-  const parts = [{ 7: 'Every day', 5: days[4] === 5 && 'Weekdays' }[days.length] || days.map((d) => DAYS[d - 1]).join(', ')];
-  if (v.tz && v.tz !== zone) parts.push(v.tz);
-  if (v.enabled === false) parts.push('Paused');
-  return parts.join(' · ');
-}
 
 function timesEditor(initial) {
   const list = h('div', { class: 'stack' });
@@ -99,71 +47,97 @@ function daysEditor(days) {
   return { el, read: () => [...el.querySelectorAll(':checked')].map((i) => Number(i.value)) };
 }
 
+/** What the routine is for and its name; `onKind(kind)` when the person picks another kind. */
+function kindFields(v, onKind) {
+  return renderFields([
+    { name: 'kind', label: 'What is it for?', type: 'radio', options: KINDS },
+    { name: 'title', label: 'Name', type: 'text' },
+  ], v, (name, kind) => { if (name === 'kind') onKind(kind); });
+}
+
+/** Which medication, shown for medication routines, with "Add a medication". */
+function medicationField(meds, v, onAdd) {
+  const med = renderFields([{ name: 'medication_id', label: 'Which medication?', type: 'radio',
+    options: meds.map((m) => [m.id, m.name]) }], v);
+  med.el.hidden = v.kind !== 'medication';
+  med.el.firstChild.append(h('button', { type: 'button', text: 'Add a medication', on: { click: onAdd } }));
+  return med;
+}
+
+/** Time zone, follow-up and whether reminders are on. */
+function scheduleFields(v) {
+  return renderFields([
+    { name: 'tz', label: 'Time zone (reminders follow it, also when you travel)', type: 'text', maxlength: 64,
+      suggestions: [...new Set([deviceZone(), 'UTC', ...(Intl.supportedValuesOf?.('timeZone') ?? [])])] },
+    { name: 'follow_up_minutes', label: 'If not done, remind again after … minutes (0 for never)', type: 'number', min: 0, max: 720 },
+    { name: 'enabled', label: 'Reminders on', type: 'check' },
+  ], { ...v, enabled: v.enabled !== false });
+}
+
+/** Save, and Delete for a routine that exists. */
+function routineActions(record, onDelete) {
+  const actions = h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: 'Save' }));
+  if (record) actions.append(h('button', { type: 'button', class: 'danger', text: 'Delete', on: { click: onDelete } }));
+  return actions;
+}
+
+/** The form's submit: the first problem is shown at its field; saved, the dialog closes. */
+function saveRoutine(ctx, record, { read, field, error, close }) {
+  const guard = saveGuard(error);
+  return async (e) => {
+    e.preventDefault();
+    const result = routineValues(read());
+    if (result.error) {
+      error.textContent = result.error.message;
+      field(result.error.field)?.focus();
+      return;
+    }
+    if (!await guard(() => ctx.write({ id: record?.id, kind: 'routine', values: result.values }))) return;
+    close();
+    snack('Routine saved');
+  };
+}
+
+/** The routine form's fields and buttons; `addMedication` and `remove` close it for what comes next. */
+function routineForm(ctx, { record, v, meds }, { close, addMedication, remove }) {
+  let kindNow = v.kind;
+  const field = (name) => form.querySelector(`[data-name="${name}"]`);
+  const top = kindFields(v, (kind) => {
+    med.el.hidden = kind !== 'medication';
+    const [title, follow] = [field('title'), field('follow_up_minutes')];
+    const next = switchKind({ title: title.value, follow: follow.value }, kindNow, kind);
+    if (next.title !== title.value) title.value = next.title;
+    if (next.follow !== follow.value) follow.value = next.follow;
+    kindNow = kind;
+  });
+  const med = medicationField(meds, v, () => addMedication(read()));
+  const times = timesEditor(v.times ?? []);
+  const days = daysEditor(v.days ?? EVERY_DAY);
+  const rest = scheduleFields(v);
+  const read = () => ({ ...top.read(), ...med.read(), ...rest.read(), times: times.read(), days: days.read() });
+  const error = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { novalidate: true, on: { submit: saveRoutine(ctx, record, { read, field, error, close }) } },
+    top.el, h('p', { class: 'hint', text: 'The name shows on the lock screen only if discreet reminders are off.' }),
+    med.el, times.el, days.el, rest.el, error, routineActions(record, remove));
+  return form;
+}
+
 /** The routine form, new or edit; resolves when it (or the form it hands over to) closes. */
 async function openRoutine(ctx, record = null, draft = null) {
   const meds = await medications(ctx.db, (draft ?? valuesOf(record)).medication_id);
-  const v = draft ?? (record ? valuesOf(record)
-    : { kind: 'medication', title: TITLES.medication, times: ['08:00'], tz: deviceZone(), follow_up_minutes: 30 });
-  if (v.kind === 'medication' && !v.medication_id && meds.length === 1) v.medication_id = meds[0].id;
-  let kindNow = v.kind;
+  const v = withOnlyMedication(draft ?? (record ? valuesOf(record) : newRoutine()), meds);
+  // What runs once the dialog has closed: the medication form, or deleting with Undo.
   let then = null;
   await openDialog(record ? 'Edit routine' : 'New routine', (close) => {
-    const top = renderFields([
-      { name: 'kind', label: 'What is it for?', type: 'radio', options: KINDS },
-      { name: 'title', label: 'Name', type: 'text' },
-    ], v, (name, kind) => {
-      if (name !== 'kind') return;
-      med.el.hidden = kind !== 'medication';
-      const title = field('title');
-      const follow = field('follow_up_minutes');
-      if (!title.value.trim() || title.value === TITLES[kindNow]) title.value = TITLES[kind];
-      if (follow.value === '' || Number(follow.value) === followDefault(kindNow)) follow.value = followDefault(kind);
-      kindNow = kind;
-    });
-    const med = renderFields([{ name: 'medication_id', label: 'Which medication?', type: 'radio',
-      options: meds.map((m) => [m.id, m.name]) }], v);
-    med.el.hidden = v.kind !== 'medication';
-    med.el.firstChild.append(h('button', { type: 'button', text: 'Add a medication', on: { click: () => {
-      const current = read();
-      then = async () => {
+    const handOver = (next) => { then = next; close(); };
+    return routineForm(ctx, { record, v, meds }, {
+      close,
+      addMedication: (current) => handOver(async () => {
         const added = await openForm(ctx, 'medication');
         await openRoutine(ctx, record, { ...current, medication_id: added?.id ?? current.medication_id });
-      };
-      close();
-    } } }));
-    const times = timesEditor(v.times ?? []);
-    const days = daysEditor(v.days ?? ALL);
-    const rest = renderFields([
-      { name: 'tz', label: 'Time zone (reminders follow it, also when you travel)', type: 'text', maxlength: 64,
-        suggestions: [...new Set([deviceZone(), 'UTC', ...(Intl.supportedValuesOf?.('timeZone') ?? [])])] },
-      { name: 'follow_up_minutes', label: 'If not done, remind again after … minutes (0 for never)', type: 'number', min: 0, max: 720 },
-      { name: 'enabled', label: 'Reminders on', type: 'check' },
-    ], { ...v, enabled: v.enabled !== false });
-    const read = () => ({ ...top.read(), ...med.read(), ...rest.read(), times: times.read(), days: days.read() });
-    const field = (name) => form.querySelector(`[data-name="${name}"]`);
-    const error = h('p', { class: 'error', role: 'alert' });
-    const actions = h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', text: 'Save' }));
-    if (record) {
-      actions.append(h('button', { type: 'button', class: 'danger', text: 'Delete', on: { click: () => {
-        then = () => deleteWithUndo(ctx, record.id);
-        close();
-      } } }));
-    }
-    const guard = saveGuard(error);
-    const form = h('form', { novalidate: true, on: { submit: async (e) => {
-      e.preventDefault();
-      const result = routineValues(read());
-      if (result.error) {
-        error.textContent = result.error.message;
-        field(result.error.field)?.focus();
-        return;
-      }
-      if (!await guard(() => ctx.write({ id: record?.id, kind: 'routine', values: result.values }))) return;
-      close();
-      snack('Routine saved');
-    } } }, top.el, h('p', { class: 'hint', text: 'The name shows on the lock screen only if discreet reminders are off.' }),
-    med.el, times.el, days.el, rest.el, error, actions);
-    return form;
+      }),
+      remove: () => handOver(() => deleteWithUndo(ctx, record.id)),
+    });
   });
   await then?.();
 }
@@ -288,11 +262,11 @@ export async function render(root, ctx) {
 
 /** #/log/<form>?occurrence=…&routine=…&medication=…: Today with that form open, prefilled. */
 export async function renderLog(root, ctx) {
-  const [, form, query] = /^#\/log\/(\w+)\??(.*)/.exec(location.hash) ?? [];
+  const { form, query } = reminderLink(location.hash);
   const handle = (await import('./today.js')).render(root, ctx);
   // Reload and Back must not open the form again.
   history.replaceState(null, '', '#/today');
-  openFromReminder(ctx, form, new URLSearchParams(query)).then(handle.refresh);
+  openFromReminder(ctx, form, query).then(handle.refresh);
   return handle;
 }
 
@@ -300,7 +274,7 @@ async function openFromReminder(ctx, form, q) {
   if (!formSpec(form)) return;
   const occurrence = q.get('occurrence');
   if (form !== 'dose') return void (await openForm(ctx, form));
-  const done = (await listKind(ctx.db, 'dose')).find((d) => occurrence && d.fields.occurrence?.v === occurrence);
+  const done = await doseFor(ctx.db, occurrence);
   if (done) return void (await openForm(ctx, 'dose', done));
   const medId = q.get('medication');
   const med = valuesOf(medId && (await getRecord(ctx.db, medId)));

@@ -58,55 +58,66 @@ const QUICK = [
   ['effect', 'Side effect'],
 ];
 
-export function render(root, ctx) {
-  // One check-in at a time: its id, the time of its first tap, when it was last touched, and
-  // its writes, which run one after another so the second tap edits the record the first one
-  // created. "Done", a new day or a long pause starts a new check-in; saves still queued
-  // finish on the old one, never on the new.
-  const newCheckin = () => ({ id: null, at: null, day: null, touchedMs: 0, queue: Promise.resolve() });
+const newCheckin = () => ({ id: null, at: null, day: null, touchedMs: 0, queue: Promise.resolve() });
+
+const isStale = (checkin, nowMs) =>
+  checkin.at && (nowMs - checkin.touchedMs > CHECKIN_IDLE_MS || localDate(nowMs) !== checkin.day);
+
+// A check-in's writes run one after another, so the second tap edits the record the first created.
+function queueSave(ctx, c, values, savedLine) {
+  const started = performance.now();
+  c.touchedMs = Date.now();
+  c.queue = c.queue.then(async () => {
+    // Until the first write lands, every write carries the time: if it failed, the next
+    // one still creates a whole check-in.
+    const full = c.id ? values : { at: c.at ?? localIso(), ...values };
+    const { record } = await ctx.write({ id: c.id ?? undefined, kind: 'checkin', values: full });
+    if (record) c.id = record.id;
+    savedLine.textContent = `Saved at ${localClock(localIso())}`;
+    savedLine.dataset.saveMs = String(Math.round(performance.now() - started));
+  }).catch((err) => {
+    savedLine.textContent = 'Could not save on this device. Please try again.';
+    console.error(err);
+  });
+  return c.queue;
+}
+
+function moodButtons(onPick) {
+  const row = h('div', { class: 'mood-row', role: 'group', 'aria-labelledby': 'mood-h', 'aria-describedby': 'mood-hint' });
+  for (let n = 0; n <= 10; n++) {
+    row.append(h('button', {
+      type: 'button', class: 'mood', 'data-mood': String(n), 'aria-pressed': 'false',
+      'aria-label': `Mood ${n} out of 10`, text: String(n), on: { click: () => onPick(n) },
+    }));
+  }
+  return row;
+}
+
+const pressMood = (row, n) => {
+  for (const b of row.children) b.setAttribute('aria-pressed', String(Number(b.dataset.mood) === n));
+};
+
+function showDetails(details, { ownTags, saveDetail, detailError, finish }) {
+  // The person's own tags come first, most recently used first, then the suggested ones.
+  const fields = CHECKIN_DETAILS.map((f) => (f.type === 'chips' ? { ...f, options: [...new Set([...ownTags, ...f.options])] } : f));
+  const form = renderFields(fields, {}, saveDetail);
+  detailError.textContent = '';
+  details.replaceChildren(
+    h('h2', { id: 'details-h', text: 'Add details (optional)' }),
+    form.el, detailError,
+    h('button', { type: 'button', class: 'primary', text: 'Done', on: { click: finish } }),
+  );
+  details.hidden = false;
+}
+
+// One check-in at a time: "Done", a new day or a long pause starts a new one; saves still
+// queued finish on the old one, never on the new.
+function moodCheckin(ctx) {
   let checkin = newCheckin();
   const savedLine = h('p', { class: 'saved', id: 'mood-saved', role: 'status' });
-  const moodRow = h('div', { class: 'mood-row', role: 'group', 'aria-labelledby': 'mood-h', 'aria-describedby': 'mood-hint' });
   const details = h('section', { class: 'card details', id: 'details', hidden: true, 'aria-labelledby': 'details-h' });
-  const list = h('ul', { class: 'entries', id: 'entries' });
-  const offerHost = h('div');
-  const earlier = h('a', { class: 'button', href: `#/day/${addDays(localDate(), -1)}`, text: 'Earlier days' });
-
-  const save = (values) => {
-    const started = performance.now();
-    const c = checkin;
-    c.touchedMs = Date.now();
-    c.queue = c.queue.then(async () => {
-      // Until the first write lands, every write carries the time: if it failed, the next
-      // one still creates a whole check-in.
-      const full = c.id ? values : { at: c.at ?? localIso(), ...values };
-      const { record } = await ctx.write({ id: c.id ?? undefined, kind: 'checkin', values: full });
-      if (record) c.id = record.id;
-      savedLine.textContent = `Saved at ${localClock(localIso())}`;
-      savedLine.dataset.saveMs = String(Math.round(performance.now() - started));
-    }).catch((err) => {
-      savedLine.textContent = 'Could not save on this device. Please try again.';
-      console.error(err);
-    });
-    return c.queue;
-  };
-
-  const pickMood = (n) => {
-    const now = Date.now();
-    const stale = checkin.at && (now - checkin.touchedMs > CHECKIN_IDLE_MS || localDate(now) !== checkin.day);
-    if (stale) {
-      // The earlier check-in keeps its mood; this tap starts the next one, with fresh details.
-      checkin = newCheckin();
-      details.hidden = true;
-    }
-    for (const b of moodRow.children) b.setAttribute('aria-pressed', String(Number(b.dataset.mood) === n));
-    savedLine.textContent = 'Saving…';
-    checkin.at ??= localIso(now);
-    checkin.day ??= localDate(now);
-    save({ mood: n });
-    if (details.hidden) openDetails();
-  };
-
+  const moodRow = moodButtons((n) => pickMood(n));
+  const save = (values) => queueSave(ctx, checkin, values, savedLine);
   // A detail is saved only when the server will take it; otherwise this says why (apart from
   // the "Saved" line, which a save finishing later would overwrite).
   const detailError = h('p', { class: 'error', role: 'alert' });
@@ -116,74 +127,80 @@ export function render(root, ctx) {
     detailError.textContent = problem?.message ?? '';
     if (!problem) save(values);
   };
-
-  // The person's own tags come first, most recently used first, then the suggested ones.
-  let ownTags = [];
-  recentTags(ctx.db).then((tags) => { ownTags = tags; }).catch(() => {});
-  const openDetails = () => {
-    const fields = CHECKIN_DETAILS.map((f) => (f.type === 'chips' ? { ...f, options: [...new Set([...ownTags, ...f.options])] } : f));
-    const form = renderFields(fields, {}, saveDetail);
-    detailError.textContent = '';
-    details.replaceChildren(
-      h('h2', { id: 'details-h', text: 'Add details (optional)' }),
-      form.el, detailError,
-      h('button', { type: 'button', class: 'primary', text: 'Done', on: { click: finish } }),
-    );
-    details.hidden = false;
-  };
-
-  const finish = async () => {
+  const detailParts = { ownTags: [], saveDetail, detailError, finish };
+  recentTags(ctx.db).then((own) => { detailParts.ownTags = own; }).catch(() => {});
+  function pickMood(n) {
+    const now = Date.now();
+    if (isStale(checkin, now)) {
+      // The earlier check-in keeps its mood; this tap starts the next one, with fresh details.
+      checkin = newCheckin();
+      details.hidden = true;
+    }
+    pressMood(moodRow, n);
+    savedLine.textContent = 'Saving…';
+    checkin.at ??= localIso(now);
+    checkin.day ??= localDate(now);
+    save({ mood: n });
+    if (details.hidden) showDetails(details, detailParts);
+  }
+  async function finish() {
     const done = checkin;
     checkin = newCheckin();
     details.hidden = true;
     details.replaceChildren();
-    for (const b of moodRow.children) b.setAttribute('aria-pressed', 'false');
+    pressMood(moodRow, null);
     moodRow.firstChild.focus();
     await done.queue;
     if (done.id) snack('Check-in saved');
-  };
-
-  for (let n = 0; n <= 10; n++) {
-    moodRow.append(h('button', {
-      type: 'button', class: 'mood', 'data-mood': String(n), 'aria-pressed': 'false',
-      'aria-label': `Mood ${n} out of 10`, text: String(n), on: { click: () => pickMood(n) },
-    }));
   }
+  const card = h('section', { class: 'card', 'aria-labelledby': 'mood-h' },
+    h('h2', { id: 'mood-h', text: 'How is your mood right now?' }),
+    h('p', { class: 'hint', id: 'mood-hint', text: '0 is the lowest, 10 the best. One tap saves it.' }),
+    moodRow, savedLine);
+  return { card, details };
+}
 
+async function logMore(ctx) {
+  // The forms behind "More…" live in their own module, loaded the first time one opens.
+  const { MORE_LOGS } = await import('../more-forms.js');
+  const form = await choose('Log something else', 'Choose what to log.',
+    [...MORE_LOGS.map(([value, label]) => ({ label, value })), { label: 'Cancel', value: null }]);
+  if (form) await openForm(ctx, form);
+}
+
+function quickLogCard(ctx) {
+  return h('section', { class: 'card', 'aria-labelledby': 'quick-h' },
+    h('h2', { id: 'quick-h', text: 'Log something else' }),
+    h('div', { class: 'quick' }, ...QUICK.map(([form, label]) => h('button', {
+      type: 'button', class: 'quick-btn', 'data-form': form, text: label,
+      on: { click: () => openForm(ctx, form) },
+    })), h('button', { type: 'button', class: 'quick-btn', 'data-form': 'more', text: 'More…', on: { click: () => logMore(ctx) } })),
+    h('p', { class: 'more-logs' }, 'Questionnaires: ', h('a', { href: '#/phq9', text: 'PHQ-9' }), ' · ',
+      h('a', { href: '#/gad7', text: 'GAD-7' })),
+    h('p', { class: 'more-logs' }, h('a', { href: '#/meds', text: 'My medications' })));
+}
+
+function entriesCard(ctx) {
+  const list = h('ul', { class: 'entries', id: 'entries' });
+  const earlier = h('a', { class: 'button', href: `#/day/${addDays(localDate(), -1)}`, text: 'Earlier days' });
   async function refresh() {
     const today = localDate();
     list.replaceChildren(...await dayItems(ctx, today, 'Nothing logged yet today.'));
     earlier.href = `#/day/${addDays(today, -1)}`;
     if (!performance.getEntriesByName('tend:today-listed').length) performance.mark('tend:today-listed');
   }
+  const el = h('section', { class: 'card', 'aria-labelledby': 'entries-h' },
+    h('h2', { id: 'entries-h', text: 'Today’s entries' }), list,
+    h('div', { class: 'actions' }, earlier));
+  return { el, refresh };
+}
 
-  root.replaceChildren(
-    h('h1', { tabindex: '-1', text: 'Today' }),
-    h('section', { class: 'card', 'aria-labelledby': 'mood-h' },
-      h('h2', { id: 'mood-h', text: 'How is your mood right now?' }),
-      h('p', { class: 'hint', id: 'mood-hint', text: '0 is the lowest, 10 the best. One tap saves it.' }),
-      moodRow, savedLine),
-    details,
-    h('section', { class: 'card', 'aria-labelledby': 'quick-h' },
-      h('h2', { id: 'quick-h', text: 'Log something else' }),
-      h('div', { class: 'quick' }, ...QUICK.map(([form, label]) => h('button', {
-        type: 'button', class: 'quick-btn', 'data-form': form, text: label,
-        on: { click: () => openForm(ctx, form) },
-      })), h('button', { type: 'button', class: 'quick-btn', 'data-form': 'more', text: 'More…', on: { click: async () => {
-        const { MORE_LOGS } = await import('../more-forms.js');
-        const form = await choose('Log something else', 'Choose what to log.',
-          [...MORE_LOGS.map(([value, label]) => ({ label, value })), { label: 'Cancel', value: null }]);
-        if (form) await openForm(ctx, form);
-      } } })),
-      h('p', { class: 'more-logs' }, 'Questionnaires: ', h('a', { href: '#/phq9', text: 'PHQ-9' }), ' · ',
-        h('a', { href: '#/gad7', text: 'GAD-7' })),
-      h('p', { class: 'more-logs' }, h('a', { href: '#/meds', text: 'My medications' }))),
-    offerHost,
-    h('section', { class: 'card', 'aria-labelledby': 'entries-h' },
-      h('h2', { id: 'entries-h', text: 'Today’s entries' }), list,
-      h('div', { class: 'actions' }, earlier)),
-  );
-  refresh();
+export function render(root, ctx) {
+  const mood = moodCheckin(ctx);
+  const entries = entriesCard(ctx);
+  const offerHost = h('div');
+  root.replaceChildren(h('h1', { tabindex: '-1', text: 'Today' }), mood.card, mood.details, quickLogCard(ctx), offerHost, entries.el);
+  entries.refresh();
   phq9Offer(ctx).then((card) => card && offerHost.replaceChildren(card)).catch(() => {});
-  return { refresh };
+  return { refresh: entries.refresh };
 }

@@ -6,14 +6,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from backend import db
-from backend.accounts.passwords import Passwords
-from backend.accounts.service import AccountService, normalize_username
-from backend.accounts.tables import Account
-from backend.journal.generator import generate_journal, to_changes
-from backend.migrate import migrate
-from backend.settings import Settings
-from backend.sync.service import SyncService
+from backend.accounts.service import normalize_username
+from backend.demo.generator import generate_journal, to_changes
+from backend.services import Services, open_database
 
 # Public on purpose: the command prints it, and the demo holds no one's real data.
 # Must not contain the username (backend/accounts/passphrase.py): "demo" by default.
@@ -34,7 +29,7 @@ class DemoPushFailed(RuntimeError):
 
 
 async def create_demo_account(
-    settings: Settings,
+    services: Services,
     *,
     username: str = "demo",
     days: int = 120,
@@ -49,34 +44,24 @@ async def create_demo_account(
     if days < 1:
         raise ValueError("days must be at least 1")
     now = now or datetime.now(UTC)
-    engine = db.make_engine(settings.database_url)
-    await db.start(engine)
-    try:
-        await migrate(engine)
+    async with open_database(services, apply_migrations=True):
         name = normalize_username(username)
-        if await Account.exists().where(Account.username == name).run():
+        if await services.accounts.user_id_of(name) is not None:
             raise DemoAccountExists(
                 f"An account named {name!r} already exists. Sign in with it, or make another "
                 "demo account with --username."
             )
-        passwords = Passwords(
-            time_cost=settings.argon2_time_cost,
-            memory_kib=settings.argon2_memory_kib,
-            concurrency=1,
-        )
-        accounts = AccountService(engine, settings, passwords)
         device = uuid.uuid4()
-        signed_in, _ = await accounts.signup(name, DEMO_PASSPHRASE, device, DEMO_DEVICE_NAME, now)
+        signed_in, _ = await services.accounts.signup(
+            name, DEMO_PASSPHRASE, device, DEMO_DEVICE_NAME, now
+        )
         start = now.astimezone(ZoneInfo(DEMO_TZ)).date() - timedelta(days=days)
         records = generate_journal(start=start, days=days, tz=DEMO_TZ, seed=DEMO_SEED)
         changes = to_changes(records, str(device), int(now.timestamp() * 1000))
-        sync = SyncService(engine, settings, accounts)
         for first in range(0, len(changes), PUSH_BATCH):
             batch = changes[first : first + PUSH_BATCH]
-            outcome = await sync.push(signed_in.user_id, device, batch, now)
+            outcome = await services.sync.push(signed_in.user_id, device, batch, now)
             refused = [r for r in outcome.results if r.status != "applied"]
             if refused:
                 raise DemoPushFailed(f"{len(refused)} demo change(s) not applied: {refused[0]}")
-    finally:
-        await db.stop(engine)
     return signed_in.username, DEMO_PASSPHRASE, len(records)

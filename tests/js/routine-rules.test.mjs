@@ -1,8 +1,11 @@
+// Routine rules (routine-rules.js): defaults, checks and words, without the form around them.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 process.env.TZ = 'Europe/Paris';
-const { describeRoutine, deviceZone, quietValues, routineValues, zoneName } = await import('../../pwa/js/views/routines.js');
+const {
+  TITLES, describeRoutine, deviceZone, followDefault, newRoutine, quietValues, routineValues, switchKind, withOnlyMedication, zoneName,
+} = await import('../../pwa/js/routine-rules.js');
 
 const MED = '0190c3e4-0000-7000-8000-000000000001';
 const base = { kind: 'medication', title: ' Morning ', medication_id: MED, times: ['21:30', '08:00'], days: [3, 1, 5], tz: 'Europe/Paris', enabled: true, follow_up_minutes: null };
@@ -51,4 +54,19 @@ test('routine lists say which days, another zone and a pause in words', () => {
   assert.equal(describeRoutine({ days: [1, 2, 3, 4, 5, 6, 7], tz: 'Europe/Paris' }), 'Every day');
   assert.equal(describeRoutine({ days: [5, 4, 3, 2, 1], tz: 'Europe/Paris' }), 'Weekdays');
   assert.equal(describeRoutine({ days: [1, 3], tz: 'Asia/Tokyo', enabled: false }), 'Mon, Wed · Asia/Tokyo · Paused');
+});
+
+test('a new routine is a medication at 08:00 here, and takes the only medication there is', () => {
+  assert.deepEqual(newRoutine(), { kind: 'medication', title: 'Medication', times: ['08:00'], tz: 'Europe/Paris', follow_up_minutes: 30 });
+  assert.equal(withOnlyMedication(newRoutine(), [{ id: MED }]).medication_id, MED);
+  assert.equal(withOnlyMedication(newRoutine(), [{ id: MED }, { id: 'other' }]).medication_id, undefined);
+  assert.equal(withOnlyMedication({ ...newRoutine(), medication_id: 'chosen' }, [{ id: MED }]).medication_id, 'chosen');
+  assert.equal(withOnlyMedication({ kind: 'sleep' }, [{ id: MED }]).medication_id, undefined);
+  assert.deepEqual([followDefault('medication'), followDefault('sleep')], [30, 0]);
+});
+
+test('another kind brings its own name and follow-up unless the person chose theirs', () => {
+  assert.deepEqual(switchKind({ title: TITLES.medication, follow: '30' }, 'medication', 'sleep'), { title: 'Bedtime', follow: '0' });
+  assert.deepEqual(switchKind({ title: '  ', follow: '' }, 'sleep', 'medication'), { title: 'Medication', follow: '30' });
+  assert.deepEqual(switchKind({ title: 'Evening pills', follow: '45' }, 'medication', 'checkin'), { title: 'Evening pills', follow: '45' });
 });

@@ -1,0 +1,1 @@
+"""Demo data: a generated journal (generator) and an account that holds it (account)."""
