@@ -130,3 +130,34 @@ def decode_record(kind: str, values: Mapping[str, Any]) -> msgspec.Struct | None
         if not all(check.test(value) for check in specs[name].checks):
             return None
     return decoded
+
+
+def _field_ok(spec: FieldSpec, value: Any) -> bool:
+    try:
+        msgspec.convert(value, type=spec.type, strict=True)
+    except msgspec.ValidationError:
+        return False
+    return all(check.test(value) for check in spec.checks)
+
+
+def decode_tolerant(
+    kind: str, values: Mapping[str, Any]
+) -> tuple[msgspec.Struct | None, tuple[str, ...]]:
+    """Like `decode_record`, but an optional field the rules refuse is dropped (its default
+    applies) rather than losing the whole record; returns the Struct and the dropped names.
+
+    A profile stored under older rules keeps its quiet hours when its display name is too
+    long; a medication keeps its name when one dose change is malformed. A required field
+    that is refused still makes the record undecodable (None)."""
+    decoded = decode_record(kind, values)
+    if decoded is not None or kind not in KINDS:
+        return decoded, ()
+    specs = FIELD_SPECS[kind]
+    dropped = tuple(
+        name
+        for name, value in values.items()
+        if value is not None and name in specs and not _field_ok(specs[name], value)
+    )
+    if not dropped or any(specs[name].required for name in dropped):
+        return None, dropped
+    return decode_record(kind, {k: v for k, v in values.items() if k not in dropped}), dropped

@@ -34,8 +34,11 @@ _PROFILE_ID = uuid.UUID(PROFILE_ID)
 
 
 def routine_of(record: JournalRecord | None) -> RoutineSpec | None:
-    """The schedule of a routine record; None when it is gone, deleted or does not decode."""
-    if record is None or record.deleted:
+    """The schedule of a routine record; None when it is gone, deleted or does not decode.
+
+    A routine with any refused value is not scheduled at all: days or a follow-up it cannot
+    read are not replaced by defaults that would nudge the person when they did not ask."""
+    if record is None or record.deleted or record.refused:
         return None
     routine = record.typed(Routine)
     return routine_spec(str(record.record_id), routine) if routine is not None else None

@@ -26,7 +26,7 @@ from piccolo.engine.base import Engine
 
 from backend.db import fetch_as, in_list
 from backend.journal.kinds import KINDS
-from backend.journal.specs import decode_record
+from backend.journal.specs import decode_tolerant
 from backend.sync.merge import StoredField
 
 log = logging.getLogger("tend.journal")
@@ -52,6 +52,9 @@ class JournalRecord(msgspec.Struct, frozen=True):
     # The kind's Struct (`backend.journal.kinds`) with defaults applied; None for a deleted
     # record, a kind without a spec, or a record that does not decode (see the module doc).
     value: msgspec.Struct | None = None
+    # Optional fields whose stored value today's rules refuse (older data): `value` has
+    # their defaults instead. A reader that must not guess (a schedule) checks this.
+    refused: tuple[str, ...] = ()
 
     def typed(self, struct: type[S]) -> S | None:
         """The decoded value when it is a `struct` (e.g. `record.typed(Routine)`), else None."""
@@ -93,13 +96,16 @@ def journal_record(
 def _record(
     user_id: uuid.UUID, record_id: uuid.UUID, kind: str, deleted: bool, values: dict[str, Any]
 ) -> JournalRecord:
-    value = None
+    value: msgspec.Struct | None = None
+    refused: tuple[str, ...] = ()
     if not deleted:
-        value = decode_record(kind, values)
+        value, refused = decode_tolerant(kind, values)
+        # Names only, never values in the log: they are the person's journal.
         if value is None and kind in KINDS:
-            # No values in the log: they are the person's journal.
             log.info("record %s (%s) is incomplete or does not decode: skipped", record_id, kind)
-    return JournalRecord(user_id, record_id, kind, deleted, values, value)
+        elif refused:
+            log.info("record %s (%s): %s left at the default", record_id, kind, ", ".join(refused))
+    return JournalRecord(user_id, record_id, kind, deleted, values, value, refused)
 
 
 def _from_row(row: _Row) -> JournalRecord:

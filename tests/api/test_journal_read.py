@@ -170,3 +170,31 @@ async def test_a_record_that_does_not_decode_keeps_its_values_and_has_no_typed_v
     assert record.record_id == partial
     assert record.values == {"kind": "sleep", "title": "Bed"}
     assert record.value is None and record.typed(Routine) is None
+
+
+def stored(kind: str, values: dict[str, Any]) -> JournalRecord:
+    """A record as sync would hand it over, written under rules older than today's."""
+    fields = {name: {"v": value, "hlc": hlc_at()} for name, value in values.items()}
+    return read.journal_record(uuid.uuid4(), uuid.uuid4(), kind, fields, False)
+
+
+def test_an_old_optional_value_today_refuses_falls_back_to_its_default_alone() -> None:
+    from backend.journal.kinds import Profile
+    from backend.reminders.planner import profile_of, routine_of
+
+    # One refused field must not cost the person their quiet hours (reminders at night).
+    profile = stored(
+        "profile", {"display_name": "n" * 300, "quiet_start": "22:00", "quiet_end": "07:00"}
+    )
+    assert profile.refused == ("display_name",)
+    assert profile_of(profile) == Profile(quiet_start="22:00", quiet_end="07:00")
+    # Nor a medication its name, in a reminder that may show it.
+    medication = stored("medication", {"name": "Lithium", "role": "not-a-role"})
+    assert medication.typed(Medication) == Medication(name="Lithium")
+    # A routine is never scheduled on guessed days: the reminders would come when not asked.
+    routine = stored("routine", {**ROUTINE, "days": [8]})
+    assert routine.refused == ("days",) and routine.typed(Routine) is not None
+    assert routine_of(routine) is None
+    # A refused required value still leaves the record without a typed value.
+    nameless = stored("medication", {"name": ""})
+    assert nameless.value is None and nameless.refused == ("name",)
