@@ -9,7 +9,7 @@ import { LATER, PRECACHE, shellPath } from './js/precache.js';
 import { syncWithLock } from './js/sync.js';
 
 // Content hash of the shell; a new value makes a new cache and the "Update available" prompt.
-export const VERSION = '09797a6a616f';
+export const VERSION = '8c7781ea93b0';
 const PREFIX = 'tend-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 const fresh = (url) => new Request(url, { cache: 'reload' });

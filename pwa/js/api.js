@@ -45,6 +45,13 @@ export const login = (username, passphrase, deviceId, deviceName) =>
     body: { username, passphrase, device_id: deviceId, device_name: deviceName },
   });
 
+// Signs this device in like login, with a new passphrase and a new recovery code.
+export const recover = (username, recoveryCode, newPassphrase, deviceId, deviceName) =>
+  api('/auth/recover', {
+    method: 'POST',
+    body: { username, recovery_code: recoveryCode, new_passphrase: newPassphrase, device_id: deviceId, device_name: deviceName },
+  });
+
 export const logout = () => api('/auth/logout', { method: 'POST' });
 
 /** A short, human device name for the account's device list ("Android phone", "iPhone"). */

@@ -11,8 +11,8 @@ export const PRECACHE = [
   '/manifest.webmanifest',
   '/css/app.css',
   '/icons/icon.svg',
-  '/icons/icon-192.png',
   '/js/api.js',
+  '/js/background.js',
   '/js/crisis.js',
   '/js/db.js',
   '/js/forms.js',
@@ -54,6 +54,15 @@ export const LATER = [
   '/js/views/meds.js',
   '/js/views/plan.js',
   '/js/views/routines.js',
+  '/js/views/history.js',
+  '/js/trends.js',
+  '/js/chart.js',
+  '/js/views/settings.js',
+  '/js/export.js',
+  '/js/views/account-manage.js',
+  '/js/lock.js',
+  '/js/views/lock-settings.js',
+  '/js/views/more.js',
 ];
 
 /** Every file kept for offline use. */

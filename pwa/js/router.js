@@ -10,8 +10,17 @@ const routes = {
   account: () => import('./views/account.js'),
   routines: () => import('./views/routines.js'),
   meds: () => import('./views/meds.js'),
+  history: () => import('./views/history.js'),
+  settings: () => import('./views/settings.js'),
+  more: () => import('./views/more.js'),
   // A reminder's link (#/log/dose?medication=…&occurrence=…): Today with that log form open.
   log: () => import('./views/routines.js').then((m) => ({ render: m.renderLog })),
+};
+
+// Screens reached from a tab of the bottom bar, and that tab.
+const NAV_OWNER = {
+  day: 'today', log: 'today', phq9: 'today', gad7: 'today',
+  settings: 'more', routines: 'more', account: 'more', plan: 'more',
 };
 
 export function currentRoute(hash = location.hash) {
@@ -21,12 +30,16 @@ export function currentRoute(hash = location.hash) {
 
 /** Render the route into `root`; returns the view handle (with `refresh` when it has one). */
 export async function show(root, ctx, { focus = true } = {}) {
-  const name = currentRoute();
-  const view = await routes[name]();
+  const asked = currentRoute();
+  // The app lock (lock.js) is on: every screen but Get help and the safety plan is its lock screen.
+  const name = 'locked' in document.documentElement.dataset && asked !== 'help' && asked !== 'plan' ? 'locked' : asked;
+  const view = name === 'locked' ? (await import('./lock.js')).lockScreen : await routes[name]();
   const handle = (await view.render(root, ctx)) ?? {};
+  const owner = NAV_OWNER[name] ?? name;
   for (const a of document.querySelectorAll('[data-route]')) {
-    // An earlier day belongs to Today in the navigation.
-    if (a.dataset.route === (name === 'day' ? 'today' : name)) a.setAttribute('aria-current', 'page');
+    // The bar names where a screen belongs: its own tab is "page", its parent's is "true".
+    if (a.dataset.route === name) a.setAttribute('aria-current', 'page');
+    else if (a.dataset.route === owner) a.setAttribute('aria-current', 'true');
     else a.removeAttribute('aria-current');
   }
   document.title = name === 'today' ? 'Tend' : `${root.querySelector('h1')?.textContent ?? 'Tend'} · Tend`;

@@ -1,17 +1,17 @@
 // Account state on this device: sign up, sign in, sign out (keep or erase). No DOM.
 
-import { deviceName, login, logout, signup } from './api.js';
+import { deviceName, login, logout, recover, signup } from './api.js';
 import { req, run } from './db.js';
 import { ensureDevice } from './store.js';
 
 const normalise = (username) => username.trim().toLowerCase();
 
 /** Plain-words message for a failed auth call. */
-export function authError(res) {
+export function authError(res, mode = 'login') {
   const code = res.body?.code;
   if (res.status === 0) return 'You seem to be offline. Your entries are safe on this device; try again when you are online.';
   if (res.status === 409 || code === 'username-taken') return 'That username is taken. Please choose another.';
-  if (res.status === 401) return 'That username and passphrase do not match.';
+  if (res.status === 401) return `That username and ${mode === 'recover' ? 'recovery code' : 'passphrase'} do not match.`;
   if (res.status === 403) return 'This device is registered to another account. Erase this device first to use it with a different account.';
   if (res.status === 429) {
     const minutes = res.retryAfterMs ? Math.max(1, Math.ceil(res.retryAfterMs / 60000)) : null;
@@ -44,11 +44,12 @@ export function readAccount(db) {
 }
 
 /**
- * Sign up or sign in. Entries on this device belong to whoever signs in first; a different
- * account cannot take them over (the person must sign in as the owner, or erase first).
+ * Sign up, sign in, or sign in with the recovery code ('recover': `passphrase` is the new one).
+ * Entries on this device belong to whoever signs in first; a different account cannot take
+ * them over (the person must sign in as the owner, or erase first).
  * @returns {Promise<{ok: true, recoveryCode?: string} | {ok: false, error: string}>}
  */
-export async function signIn(db, mode, username, passphrase) {
+export async function signIn(db, mode, username, passphrase, recoveryCode) {
   const name = normalise(username);
   const { owner } = await readAccount(db);
   if (owner && owner !== name) {
@@ -56,9 +57,10 @@ export async function signIn(db, mode, username, passphrase) {
       'Sign in as that account, or erase this device first.' };
   }
   const deviceId = await ensureDevice(db);
-  const call = mode === 'signup' ? signup : login;
-  const res = await call(name, passphrase, deviceId, deviceName());
-  if (res.status !== 200 && res.status !== 201) return { ok: false, error: authError(res) };
+  const res = mode === 'recover'
+    ? await recover(name, recoveryCode, passphrase, deviceId, deviceName())
+    : await (mode === 'signup' ? signup : login)(name, passphrase, deviceId, deviceName());
+  if (res.status !== 200 && res.status !== 201) return { ok: false, error: authError(res, mode) };
   await run(db, 'meta', 'readwrite', ({ meta }) => {
     meta.put({ user_id: res.body.user_id, username: res.body.username ?? name }, 'account');
     meta.put(res.body.username ?? name, 'owner');

@@ -68,6 +68,27 @@ def tap_mood(page: Page, mood: int) -> None:
     expect(page.locator("#mood-saved")).to_have_text(re.compile(r"^Saved"))
 
 
+def open_details(page: Page) -> None:
+    """Unfold the optional details of the check-in just tapped (folded so Today stays short)."""
+    page.get_by_role("button", name="Add details").click()
+    expect(page.locator("#details")).to_be_visible()
+
+
+# The places under the bottom bar's "More", by the short name tests use.
+MORE_PLACES: dict[str, str | re.Pattern[str]] = {
+    "Sync": re.compile(r"^(Turn on sync|Sync and account)$"),
+    "Routines": "Routines and reminders",
+    "Settings": "Settings",
+    "Safety plan": "My safety plan",
+}
+
+
+def go_to(page: Page, place: str) -> None:
+    """Open a screen under "More" as a person would: the bottom bar, then its link."""
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="More").click()
+    page.get_by_role("main").get_by_role("link", name=MORE_PLACES[place], exact=True).click()
+
+
 def finish_checkin(page: Page) -> None:
     page.get_by_role("button", name="Done").click()
 
@@ -78,7 +99,7 @@ def new_username() -> str:
 
 def sign_up(page: Page, username: str) -> str:
     """Create an account from the Sync screen; returns the recovery code shown once."""
-    page.get_by_role("link", name="Sync", exact=True).click()
+    go_to(page, "Sync")
     form = page.locator("form[data-form=signup]")
     form.get_by_label("Username").fill(username)
     form.get_by_label("Passphrase").fill(PASSPHRASE)
@@ -92,7 +113,7 @@ def sign_up(page: Page, username: str) -> str:
 
 
 def sign_in(page: Page, username: str, passphrase: str = PASSPHRASE) -> None:
-    page.get_by_role("link", name="Sync", exact=True).click()
+    go_to(page, "Sync")
     form = page.locator("form[data-form=login]")
     form.get_by_label("Username").fill(username)
     form.get_by_label("Passphrase").fill(passphrase)

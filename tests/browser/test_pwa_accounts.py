@@ -12,6 +12,7 @@ from tests.browser.pwa_support import (
     PASSPHRASE,
     expect_all_synced,
     finish_checkin,
+    go_to,
     new_username,
     open_app,
     sign_in,
@@ -85,7 +86,7 @@ def test_sign_out_with_unsynced_entries_warns_and_can_keep_them(
     tap_mood(page, 4)
     finish_checkin(page)
 
-    page.get_by_role("link", name="Sync").click()
+    go_to(page, "Sync")
     page.get_by_role("button", name="Sign out").click()
     dialog = page.get_by_role("dialog", name="Sign out?")
     expect(dialog).to_contain_text("2 entries are not yet synced")
@@ -126,7 +127,7 @@ def test_erasing_unsynced_entries_needs_a_second_explicit_yes(
     page.get_by_role("link", name="Today").click()
     tap_mood(page, 2)
     finish_checkin(page)
-    page.get_by_role("link", name="Sync").click()
+    go_to(page, "Sync")
 
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("dialog").get_by_role("button", name="Sign out and erase this device").click()
@@ -163,7 +164,7 @@ def test_iphone_safari_outside_the_home_screen_is_told_about_the_7_day_limit(
     page.reload()
     wait_started(page)
     expect(page.locator("#banners")).not_to_contain_text("7 days")
-    page.get_by_role("link", name="Sync").click()
+    go_to(page, "Sync")
     expect(page.get_by_role("region", name="On this device")).to_contain_text("7 days")
 
     android = open_app(new_context(), server_url)

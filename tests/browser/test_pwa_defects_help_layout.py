@@ -8,7 +8,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import PHONE, save_screenshot
-from tests.browser.pwa_support import new_username, open_app, sign_up, tap_mood
+from tests.browser.pwa_support import go_to, new_username, open_app, open_details, sign_up, tap_mood
 from tests.browser.test_pwa_a11y import violations
 
 LONG_EFFECT = "x" * 100
@@ -65,7 +65,7 @@ def test_the_sign_out_question_also_offers_get_help(
     dialog.get_by_role("link", name="Get help").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Get help")
     # Leaving for help is not an answer: the person is still signed in.
-    page.get_by_role("link", name="Sync", exact=True).click()
+    go_to(page, "Sync")
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -110,6 +110,7 @@ def test_long_words_never_widen_the_page_or_push_buttons_out_of_cards(
     dialog.get_by_role("button", name="Save").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
     tap_mood(page, 5)
+    open_details(page)
     page.get_by_label("Note (optional)").fill(LONG_NOTE)
     page.get_by_role("button", name="Done").click()
     entries = page.locator("#entries")

@@ -13,8 +13,10 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from backend.journal.jsrules import rules
 from tests.browser.pwa_support import (
+    go_to,
     new_username,
     open_app,
+    open_details,
     server_records,
     sign_up,
     store,
@@ -235,7 +237,7 @@ def test_a_routine_name_and_follow_up_within_the_server_limits(
     page = signed_up_with_a_medication(new_context, server_url)
     title = KINDS["routine"]["fields"]["title"]["maxLength"]
     follow = KINDS["routine"]["fields"]["follow_up_minutes"]["max"]
-    page.get_by_role("link", name="Routines").click()
+    go_to(page, "Routines")
     for name, minutes, ok in (
         ("n" * (title + 1), 10, False),
         ("n" * title, follow + 1, False),
@@ -262,6 +264,7 @@ def test_a_check_in_note_on_today_is_saved_only_within_the_limit(
     page = signed_up_with_a_medication(new_context, server_url)
     limit = KINDS["checkin"]["fields"]["note"]["maxBytes"]
     page.get_by_role("button", name="Mood 4 out of 10").click()
+    open_details(page)
     note = page.locator("#details").get_by_label("Note (optional)")
     note.fill("z" * (limit + 1))
     note.dispatch_event("change")

@@ -10,6 +10,7 @@ from tests.browser.pwa_support import (
     finish_checkin,
     new_username,
     open_app,
+    open_details,
     server_records,
     sign_up,
     sync_now,
@@ -68,11 +69,13 @@ def test_my_own_tags_come_back_first(
 ) -> None:
     page = open_app(new_context(), server_url)
     tap_mood(page, 6)
+    open_details(page)
     details = page.locator("#details")
     details.get_by_label("Other").fill("Choir")
     details.get_by_role("button", name="Add").click()
     finish_checkin(page)
     page.reload()
     tap_mood(page, 7)
+    open_details(page)
     chips = page.locator("#details .chip")
     expect(chips.first).to_have_text("Choir")

@@ -12,8 +12,10 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.browser.pwa_support import (
     expect_all_synced,
     finish_checkin,
+    go_to,
     new_username,
     open_app,
+    open_details,
     server_records,
     sign_in,
     sign_up,
@@ -130,6 +132,7 @@ def test_pending_counts_entries_not_field_changes(
     page, _ = signed_up(new_context, server_url)
     page.context.set_offline(True)
     tap_mood(page, 4)
+    open_details(page)
     details = page.locator("#details")
     details.get_by_role("group", name="Energy").get_by_role("radio", name="6").check()
     details.get_by_label("Note (optional)").fill("slow morning")
@@ -219,7 +222,7 @@ def test_the_sync_screen_takes_focus_and_its_title(
     server_url: str, new_context: Callable[..., BrowserContext]
 ) -> None:
     page = open_app(new_context(), server_url)
-    page.get_by_role("link", name="Sync", exact=True).click()
+    go_to(page, "Sync")
     expect(page).to_have_title("Turn on sync · Tend")
     expect(page.get_by_role("heading", level=1)).to_be_focused()
 
@@ -230,7 +233,7 @@ def test_sync_now_in_the_sign_out_dialog_says_it_failed_offline(
     page, _ = signed_up(new_context, server_url)
     page.context.set_offline(True)
     tap_mood(page, 5)
-    page.get_by_role("link", name="Sync", exact=True).click()
+    go_to(page, "Sync")
     page.get_by_role("button", name="Sign out").click()
     page.locator("dialog[open]").get_by_role("button", name="Sync now").click()
     dialog = page.get_by_role("dialog", name="Sign out?")

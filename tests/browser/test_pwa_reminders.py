@@ -22,6 +22,7 @@ from backend.reminders.sender import ReminderSender, TickStats
 from tests.browser.pwa_support import (
     expect_all_synced,
     fire_background_sync,
+    go_to,
     new_username,
     open_app,
     registration_id,
@@ -158,7 +159,7 @@ def soon_in_zone(minutes: int = 10) -> str:
 
 def add_medication_routine(page: Page, at: str) -> None:
     """Through the UI: a medication (added from the routine form) and its morning routine."""
-    page.get_by_role("link", name="Routines").click()
+    go_to(page, "Routines")
     page.get_by_role("button", name="Add a routine").click()
     dialog = page.get_by_role("dialog", name="New routine")
     dialog.get_by_role("button", name="Add a medication").click()
@@ -430,7 +431,7 @@ def test_routines_screen_saves_edits_and_pauses_routines_the_server_schedules(
     sub = local_subscription(live_server, push)
     page = open_app(device(new_context, live_server, sub), live_server.url)
     sign_up(page, new_username())
-    page.get_by_role("link", name="Routines").click()
+    go_to(page, "Routines")
     page.get_by_role("button", name="Add a routine").click()
     dialog = page.get_by_role("dialog", name="New routine")
     dialog.get_by_role("radio", name="Check-in").check()
@@ -506,7 +507,8 @@ def test_discreet_mode_and_quiet_hours_are_saved_in_the_profile(
     new_context: Callable[..., BrowserContext],
 ) -> None:
     page, ids = seeded_device(new_context, live_server, push)
-    page.get_by_role("link", name="Routines").click()
+    # Quiet hours and discreet reminders are part of the profile, kept in Settings.
+    go_to(page, "Settings")
     discreet = page.get_by_label(re.compile("^Discreet reminders"))
     expect(discreet).to_be_checked()
     page.get_by_label("Quiet hours start").fill("22:00")
@@ -555,7 +557,7 @@ def test_the_status_panel_explains_each_state_and_sends_a_test_reminder(
 
     page.get_by_role("link", name="Today").click()
     sign_up(page, new_username())
-    page.get_by_role("link", name="Routines").click()
+    go_to(page, "Routines")
     expect(panel).to_contain_text("Yes, reminders can reach this device.")
     # Signed in now: opening the screen registered this device with the server.
     eventually(lambda: bool(sql(live_server, "SELECT id FROM push_subscription")))
@@ -570,7 +572,7 @@ def test_the_status_panel_explains_each_state_and_sends_a_test_reminder(
     assert not sql(live_server, "SELECT id FROM push_subscription")
     page.reload()
     eventually(lambda: bool(sql(live_server, "SELECT id FROM push_subscription")))
-    page.get_by_role("link", name="Routines").click()
+    go_to(page, "Routines")
 
     panel.get_by_role("button", name="Turn off reminders here").click()
     expect(page.locator("#push-result")).to_have_text("Reminders are off on this device.")
@@ -601,7 +603,7 @@ def test_routines_screen_and_form_pass_axe_and_have_44px_targets(
     new_context: Callable[..., BrowserContext],
 ) -> None:
     page, _ = seeded_device(new_context, live_server, push, color_scheme=scheme)
-    page.get_by_role("link", name="Routines").click()
+    go_to(page, "Routines")
     expect(page.get_by_role("button", name="Edit: Evening")).to_be_visible()
     page.wait_for_timeout(100)
     found: dict[str, Any] = {}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, expect
 
-from tests.browser.pwa_support import finish_checkin, open_app, store, tap_mood
+from tests.browser.pwa_support import finish_checkin, open_app, open_details, store, tap_mood
 
 UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 OFFSET_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
@@ -48,6 +48,7 @@ def test_done_straight_after_typing_a_note_keeps_two_checkins_apart(
     page = open_app(new_context(), server_url)
     for rounds in range(1, 4):
         tap_mood(page, 5)
+        open_details(page)
         # "Done" while the note's save is still being written: the next mood is a new
         # check-in, and the note stays on the one it was typed into.
         page.get_by_label("Note (optional)").fill("the first one")
@@ -68,6 +69,7 @@ def test_details_edit_the_same_checkin_and_send_only_what_changed(
 ) -> None:
     page = open_app(new_context(), server_url)
     tap_mood(page, 4)
+    open_details(page)
     page.get_by_role("group", name="Anxiety").get_by_role("radio", name="7").check()
     page.get_by_role("button", name="Poor sleep").click()
     page.get_by_label("Note (optional)").fill("Woke at 4 again")

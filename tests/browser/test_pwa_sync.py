@@ -21,6 +21,7 @@ from tests.browser.pwa_support import (
     hold_sync_lock,
     new_username,
     open_app,
+    open_details,
     server_records,
     sign_in,
     sign_up,
@@ -456,6 +457,7 @@ def test_every_quick_log_and_the_singletons_are_accepted_by_the_server(
     page, username = signed_up_device(new_context, server_url)
     page.get_by_role("link", name="Today").click()
     tap_mood(page, 5)
+    open_details(page)
     page.get_by_role("group", name="Energy").get_by_role("radio", name="2").check()
     page.get_by_role("button", name="Work").click()
     page.get_by_label("Note (optional)").fill("short note")

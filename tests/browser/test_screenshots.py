@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -15,6 +16,9 @@ def save_screenshot(page: Page, name: str) -> None:
     # The "saved" snackbar would cover part of the screen; wait until it has gone.
     expect(page.locator("#snackbar")).not_to_be_visible(timeout=10_000)
     _save(page, name)
+
+
+SEED_MONTH = (Path(__file__).parent / "seed_month.js").read_text()
 
 
 def test_main_screens_are_captured(
@@ -41,5 +45,17 @@ def test_main_screens_are_captured(
     page.goto(server_url + "/#/routines")
     page.get_by_role("heading", level=1).first.wait_for()
     save_screenshot(page, "routines")
+    page.evaluate(SEED_MONTH)
+    for route, name in (
+        ("history", "history"),
+        ("phq9", "phq9"),
+        ("settings", "settings"),
+        ("more", "more"),
+    ):
+        page.goto(f"{server_url}/#/{route}")
+        page.get_by_role("heading", level=1).first.wait_for()
+        save_screenshot(page, name)
     for name in ("today", "get-help", "sync", "log-movement", "routines"):
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5_000
+    for name in ("history", "phq9", "settings", "more"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5_000

@@ -11,6 +11,7 @@ import { entries, entriesAre } from '../sync-rules.js';
 import { localClock } from '../time.js';
 import { h, newId, choose, snack } from '../ui.js';
 import { checkRecord } from '../validate.js';
+import { recoverForm } from './account-manage.js';
 import { medications, openForm } from './log.js';
 
 // Where a refused entry without a quick-log form is put right.
@@ -22,7 +23,7 @@ function field(label, attrs) {
   return h('div', { class: 'field' }, h('label', { for: id, text: label }), h('input', { id, ...attrs }));
 }
 
-function authForm(ctx, mode, username, done) {
+function authForm(ctx, mode, username, done, forgot = null) {
   const user = field('Username', { type: 'text', name: 'username', autocomplete: 'username', autocapitalize: 'none',
     spellcheck: 'false', required: true, minlength: 3, maxlength: 64, value: username ?? '' });
   const pass = field(mode === 'signup' ? 'Passphrase (at least 10 characters)' : 'Passphrase', {
@@ -45,16 +46,19 @@ function authForm(ctx, mode, username, done) {
     done(result);
   };
   return h('form', { class: 'card', 'data-form': mode, novalidate: true, on: { submit: onSubmit } },
-    h('h2', { text: mode === 'signup' ? 'Create an account' : 'Sign in' }), user, pass, error, button);
+    h('h2', { text: mode === 'signup' ? 'Create an account' : 'Sign in' }), user, pass, error, button,
+    forgot && h('p', { class: 'forgot' }, h('button', { type: 'button', class: 'ghost link',
+      text: 'Forgot your passphrase? Use your recovery code', on: { click: forgot } })));
 }
 
-function recoveryStep(code, onContinue) {
+function recoveryStep(code, onContinue, replaced = false) {
   const checkId = newId('wrote');
   const go = h('button', { type: 'button', class: 'primary', text: 'Continue', disabled: true, on: { click: onContinue } });
   return h('section', { class: 'card', 'aria-labelledby': 'rec-h' },
     h('h2', { id: 'rec-h', text: 'Write down your recovery code' }),
     h('p', { text: 'If you ever forget your passphrase, this code is the only way back into your account. ' +
       'It is shown only this once. Write it down and keep it somewhere safe.' }),
+    replaced && h('p', { text: 'This is a new code: the one you used to sign in no longer works.' }),
     h('p', { class: 'code', id: 'recovery-code', text: code }),
     h('div', { class: 'check' },
       h('input', { type: 'checkbox', id: checkId, on: { change: (e) => { go.disabled = !e.target.checked; } } }),
@@ -176,16 +180,58 @@ async function storageNote() {
   return h('section', { class: 'card', 'aria-labelledby': 'store-h' }, h('h2', { id: 'store-h', text: 'On this device' }), ...notes);
 }
 
+/** Signed out: why, then create an account and sign in (or the recovery-code way in), and erase. */
+function signedOutParts(ctx, { account, owner, total }, { draw, recovering, setRecovering }) {
+  const parts = [];
+  if (account?.needs_signin) {
+    parts.push(h('p', { class: 'notice', text: 'Your session has ended. Sign in again to keep syncing. ' +
+      'Everything is still saved on this device.' }));
+  } else {
+    parts.push(h('p', { class: 'lead', text: 'Tend works without an account: everything stays on this device. ' +
+      'Turn on sync to keep a copy on the server and use Tend on more than one device. ' +
+      'Everything you have logged so far will upload.' }));
+  }
+  const done = (result) => (result.recoveryCode ? draw(result.recoveryCode, recovering) : draw());
+  const username = account?.username ?? owner ?? '';
+  if (recovering) {
+    parts.push(recoverForm(ctx, username, done, () => setRecovering(false)));
+  } else {
+    if (!account?.needs_signin) parts.push(authForm(ctx, 'signup', '', done));
+    parts.push(authForm(ctx, 'login', username, done, () => setRecovering(true)));
+  }
+  if (owner) {
+    parts.push(h('section', { class: 'card' },
+      h('p', { text: `The entries on this device belong to the account “${owner}”.` }),
+      h('button', { type: 'button', class: 'danger', text: 'Erase this device', on: { click: async () => {
+        const sure = await choose('Erase this device?', total
+          ? `${entriesAre(total)} not yet synced and will be lost for good.`
+          : 'Entries already synced stay in the account.',
+        [{ label: 'Erase this device', value: 'erase', danger: true }, { label: 'Cancel', value: null }]);
+        if (sure === 'erase') { await eraseDevice(ctx.db); ctx.afterWrite(); draw(); }
+      } } })));
+  }
+  return parts;
+}
+
 export async function render(root, ctx) {
   const rerender = () => draw();
   let syncNote = null;
-  async function draw(recovery = null) {
+  let recovering = false;
+  // The button that switched forms is gone: focus goes to the first empty field of the new one.
+  const setRecovering = async (on) => {
+    recovering = on;
+    await draw();
+    const form = root.querySelector(`form[data-form=${on ? 'recover' : 'login'}]`);
+    [...(form?.querySelectorAll('input') ?? [])].find((el) => !el.value)?.focus();
+  };
+  async function draw(recovery = null, replaced = false) {
     const [{ account, owner }, dead, { pending, rejected, total }, storage] = await Promise.all([
       readAccount(ctx.db), readDeadLetters(ctx.db), unsyncedCounts(ctx.db), storageNote()]);
     const signedIn = account && !account.needs_signin;
     const parts = [h('h1', { tabindex: '-1', text: signedIn || recovery ? 'Sync and account' : 'Turn on sync' })];
     if (recovery) {
-      parts.push(recoveryStep(recovery, () => draw()));
+      recovering = false;
+      parts.push(recoveryStep(recovery, () => draw(), replaced));
     } else if (signedIn) {
       parts.push(h('section', { class: 'card', 'aria-labelledby': 'acct-h' },
         h('h2', { id: 'acct-h', text: `Signed in as ${account.username}` }),
@@ -199,28 +245,7 @@ export async function render(root, ctx) {
           } } }),
           h('button', { type: 'button', text: 'Sign out', on: { click: () => signOutFlow(ctx, rerender) } }))));
     } else {
-      if (account?.needs_signin) {
-        parts.push(h('p', { class: 'notice', text: 'Your session has ended. Sign in again to keep syncing. ' +
-          'Everything is still saved on this device.' }));
-      } else {
-        parts.push(h('p', { class: 'lead', text: 'Tend works without an account: everything stays on this device. ' +
-          'Turn on sync to keep a copy on the server and use Tend on more than one device. ' +
-          'Everything you have logged so far will upload.' }));
-      }
-      const done = (result) => (result.recoveryCode ? draw(result.recoveryCode) : draw());
-      if (!account?.needs_signin) parts.push(authForm(ctx, 'signup', '', done));
-      parts.push(authForm(ctx, 'login', account?.username ?? owner ?? '', done));
-      if (owner) {
-        parts.push(h('section', { class: 'card' },
-          h('p', { text: `The entries on this device belong to the account “${owner}”.` }),
-          h('button', { type: 'button', class: 'danger', text: 'Erase this device', on: { click: async () => {
-            const sure = await choose('Erase this device?', total
-              ? `${entriesAre(total)} not yet synced and will be lost for good.`
-              : 'Entries already synced stay in the account.',
-            [{ label: 'Erase this device', value: 'erase', danger: true }, { label: 'Cancel', value: null }]);
-            if (sure === 'erase') { await eraseDevice(ctx.db); ctx.afterWrite(); draw(); }
-          } } })));
-      }
+      parts.push(...signedOutParts(ctx, { account, owner, total }, { draw, recovering, setRecovering }));
     }
     const deadList = await refusedList(ctx, dead, rerender);
     if (deadList) parts.push(deadList);

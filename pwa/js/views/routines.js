@@ -1,5 +1,5 @@
 // Routines (synced records the server schedules reminders from), whether reminders can work on
-// this device, discreet mode and quiet hours (the profile); also a reminder's link (#/log/…).
+// this device (discreet mode and quiet hours are in Settings); also a reminder's link (#/log/…).
 
 import { renderFields } from '../forms.js';
 import { formSpec } from '../kinds.js';
@@ -7,10 +7,10 @@ import { doseFor, reminderLink } from '../notify.js';
 import { iosNotInstalled } from '../platform.js';
 import * as push from '../push.js';
 import {
-  DAYS, EVERY_DAY, describeRoutine, deviceZone, newRoutine, quietValues, routineValues, switchKind, withOnlyMedication,
+  DAYS, EVERY_DAY, describeRoutine, deviceZone, newRoutine, routineValues, switchKind, withOnlyMedication,
 } from '../routine-rules.js';
 import { readAccount } from '../session.js';
-import { PROFILE_ID, getRecord, listKind, valuesOf } from '../store.js';
+import { getRecord, listKind, valuesOf } from '../store.js';
 import { h, newId, openDialog, saveGuard, snack } from '../ui.js';
 import { deleteWithUndo, medications, openForm } from './log.js';
 
@@ -209,27 +209,6 @@ function statusPanel(ctx) {
     h('h2', { id: 'push-h', text: 'Will reminders work here?' }), body, result) };
 }
 
-function settingsCard(ctx, profile) {
-  const note = h('p', { class: 'saved', role: 'status' });
-  const fields = renderFields([
-    { name: 'discreet_notifications', type: 'check', label: 'Discreet reminders: “Time for your 8:00 routine”, never a medication or routine name' },
-    { name: 'quiet_start', type: 'time', label: 'Quiet hours start' },
-    { name: 'quiet_end', type: 'time', label: 'Quiet hours end' },
-  ], { ...profile, discreet_notifications: profile.discreet_notifications !== false }, async (name, value) => {
-    const { quiet_start: start, quiet_end: end } = fields.read();
-    const q = name === 'discreet_notifications' ? { values: { [name]: value } } : quietValues(start, end);
-    note.className = q.error ? 'error' : 'saved';
-    note.textContent = q.error?.message ?? '';
-    if (q.error) return;
-    // Quiet hours are read in the zone the person set them in.
-    await ctx.write({ id: PROFILE_ID, kind: 'profile', values: { ...q.values, tz: name === 'discreet_notifications' ? undefined : deviceZone() } });
-    note.textContent = 'Saved';
-  });
-  return h('section', { class: 'card', 'aria-labelledby': 'quiet-h' },
-    h('h2', { id: 'quiet-h', text: 'Privacy and quiet hours' }), fields.el,
-    h('p', { class: 'hint', text: 'Reminders other than medication wait until quiet hours end.' }), note);
-}
-
 export async function render(root, ctx) {
   const list = h('ul', { class: 'entries', id: 'routines' });
   const panel = statusPanel(ctx);
@@ -253,7 +232,7 @@ export async function render(root, ctx) {
       h('h2', { id: 'routines-h', text: 'Your routines' }), list,
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', text: 'Add a routine',
         on: { click: async () => { await openRoutine(ctx); refresh(); } } }))),
-    settingsCard(ctx, valuesOf(await getRecord(ctx.db, PROFILE_ID))));
+    h('p', {}, h('a', { href: '#/settings', text: 'Quiet hours and discreet reminders are in Settings' })));
   await Promise.all([refresh(), panel.draw()]);
   // Signed in with reminders on: make sure the server still has this device.
   push.refreshSubscription(ctx.db).catch(() => {});

@@ -110,6 +110,20 @@ function showDetails(details, { ownTags, saveDetail, detailError, finish }) {
   details.hidden = false;
 }
 
+// After a tap the details stay folded behind "Add details", so the quick logs below remain on
+// the first screen of a phone; "Done" ends the check-in either way.
+function checkinActions(details, detailParts) {
+  const more = h('button', { type: 'button', text: 'Add details', 'aria-controls': 'details',
+    on: { click: () => {
+      showDetails(details, detailParts);
+      row.hidden = true;
+      details.querySelector('input, button')?.focus();
+    } } });
+  const row = h('div', { class: 'actions', id: 'checkin-actions', hidden: true },
+    more, h('button', { type: 'button', text: 'Done', on: { click: () => detailParts.finish() } }));
+  return row;
+}
+
 // One check-in at a time: "Done", a new day or a long pause starts a new one; saves still
 // queued finish on the old one, never on the new.
 function moodCheckin(ctx) {
@@ -128,26 +142,31 @@ function moodCheckin(ctx) {
     if (!problem) save(values);
   };
   const detailParts = { ownTags: [], saveDetail, detailError, finish };
+  const actions = checkinActions(details, detailParts);
+  const fold = () => {
+    details.hidden = true;
+    details.replaceChildren();
+  };
   recentTags(ctx.db).then((own) => { detailParts.ownTags = own; }).catch(() => {});
   function pickMood(n) {
     const now = Date.now();
+    // The earlier check-in keeps its mood; this tap starts the next one, with fresh details.
     if (isStale(checkin, now)) {
-      // The earlier check-in keeps its mood; this tap starts the next one, with fresh details.
       checkin = newCheckin();
-      details.hidden = true;
+      fold();
     }
     pressMood(moodRow, n);
     savedLine.textContent = 'Saving…';
     checkin.at ??= localIso(now);
     checkin.day ??= localDate(now);
     save({ mood: n });
-    if (details.hidden) showDetails(details, detailParts);
+    if (details.hidden) actions.hidden = false;
   }
   async function finish() {
     const done = checkin;
     checkin = newCheckin();
-    details.hidden = true;
-    details.replaceChildren();
+    fold();
+    actions.hidden = true;
     pressMood(moodRow, null);
     moodRow.firstChild.focus();
     await done.queue;
@@ -156,7 +175,7 @@ function moodCheckin(ctx) {
   const card = h('section', { class: 'card', 'aria-labelledby': 'mood-h' },
     h('h2', { id: 'mood-h', text: 'How is your mood right now?' }),
     h('p', { class: 'hint', id: 'mood-hint', text: '0 is the lowest, 10 the best. One tap saves it.' }),
-    moodRow, savedLine);
+    moodRow, savedLine, actions);
   return { card, details };
 }
 
