@@ -9,7 +9,7 @@ import { LATER, PRECACHE, shellPath } from './js/precache.js';
 import { syncWithLock } from './js/sync.js';
 
 // Content hash of the shell; a new value makes a new cache and the "Update available" prompt.
-export const VERSION = '8c7781ea93b0';
+export const VERSION = 'ab0fd1332412';
 const PREFIX = 'tend-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 const fresh = (url) => new Request(url, { cache: 'reload' });

@@ -67,7 +67,8 @@ export function trendGeometry(t, name) {
   switch (name) {
     case 'mood':
       return geometry({ slots: t.days, max: 10, xLabels: ends,
-        points: t.mood.daily.map((d) => ({ i: slot(d.date), value: d.value })),
+        // Over 90 days the daily dots would merge into a blot: the 7-day line carries it alone.
+        points: t.days > 90 ? [] : t.mood.daily.map((d) => ({ i: slot(d.date), value: d.value })),
         line: t.mood.rolling.map((r) => r.value) });
     case 'sleep': {
       const nights = t.sleep.filter((n) => n.hours !== null);

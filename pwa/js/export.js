@@ -2,20 +2,19 @@
 // export back. Pure but for the two IndexedDB steps at the end; no DOM.
 
 import { getAll, run } from './db.js';
-import { MAX_MILLIS, parseHlc, recv } from './hlc.js';
+import { formatHlc, parseHlc, recv, send } from './hlc.js';
 import { summarize } from './kinds.js';
-import { lwwMerge, publicFields } from './merge.js';
+import { jsonEqual, lwwMerge, publicFields } from './merge.js';
 import { SCHEMA_VERSION, deviceIn, materialize, valuesOf } from './store.js';
 import { uuidv7 } from './uuid.js';
+import { checkRecord } from './validate.js';
 
 export const FORMAT = 'tend-export';
 export const FORMAT_VERSION = 1;
 export const NOT_AN_EXPORT = 'This file is not a Tend export.';
 export const TOO_NEW = 'This export was made by a newer version of Tend. Please update Tend, then import it again.';
-export const FROM_THE_FUTURE = 'Some changes in this file are dated more than a day ahead, so it was not imported. ' +
-  'Please check the date and time on the device that made it.';
-// An HLC further ahead would pin this device's clock in the future (the server moves >5 min back).
-const FUTURE_LIMIT_MS = 24 * 3600 * 1000;
+// As the server does, a change stamped further ahead is restamped: it must not pin this clock ahead.
+export const MAX_AHEAD_MS = 5 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const KIND = /^[a-z][a-z0-9_]{0,63}$/;
 const BOM = '\uFEFF';
@@ -71,32 +70,27 @@ export function buildCsv(records) {
   return BOM + lines.map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
-/** Why a field cannot be read (its HLC must be real, not too far ahead), or null. */
-function fieldProblem(f, latestMs) {
-  if (!isObject(f) || !Object.hasOwn(f, 'v')) return NOT_AN_EXPORT;
+/** A field has a value and a real HLC. */
+function fieldOk(f) {
   try {
-    if (parseHlc(f.hlc).millis > latestMs) return FROM_THE_FUTURE;
+    return isObject(f) && Object.hasOwn(f, 'v') && Boolean(parseHlc(f.hlc));
   } catch {
-    return NOT_AN_EXPORT;
+    return false;
   }
-  return null;
 }
 
 /** A record of the file checked and reduced to what the store keeps, or `{error}`. */
-function readRecord(raw, latestMs) {
+function readRecord(raw) {
   if (typeof raw?.id !== 'string' || typeof raw.kind !== 'string') return { error: NOT_AN_EXPORT };
   const id = raw.id.toLowerCase();
   const version = raw.schema_version ?? SCHEMA_VERSION;
   if (!UUID.test(id) || !KIND.test(raw.kind) || !Number.isInteger(version) || version < 1) return { error: NOT_AN_EXPORT };
   if (!isObject(raw.fields) || Object.keys(raw.fields).length === 0) return { error: NOT_AN_EXPORT };
-  for (const f of Object.values(raw.fields)) {
-    const problem = fieldProblem(f, latestMs);
-    if (problem) return { error: problem };
-  }
+  if (!Object.values(raw.fields).every(fieldOk)) return { error: NOT_AN_EXPORT };
   return { record: { id, kind: raw.kind, schema_version: version, fields: publicFields(raw.fields) } };
 }
 
-/** Read this app's or the server's export: `{records}` or `{error}`, a sentence. Copies merge as in sync. */
+/** Read this app's or the server's export: `{records, skipped}` (records the server would refuse) or `{error}`. */
 export function parseExport(text, nowMs) {
   let doc;
   try {
@@ -110,15 +104,15 @@ export function parseExport(text, nowMs) {
   if (ours && doc.version !== FORMAT_VERSION) {
     return { error: Number.isInteger(doc.version) && doc.version > FORMAT_VERSION ? TOO_NEW : NOT_AN_EXPORT };
   }
-  const latestMs = Math.min(nowMs + FUTURE_LIMIT_MS, MAX_MILLIS);
   const byId = new Map();
   for (const raw of doc.records) {
-    const { record, error } = readRecord(raw, latestMs);
+    const { record, error } = readRecord(raw);
     if (error) return { error };
     const seen = byId.get(record.id);
     byId.set(record.id, seen ? { ...seen, fields: lwwMerge(seen.fields, record.fields) } : record);
   }
-  return { records: [...byId.values()] };
+  const records = [...byId.values()].filter((r) => !checkRecord(r.kind, valuesOf(r), { nowMs }));
+  return { records, skipped: byId.size - records.length };
 }
 
 /**
@@ -137,41 +131,70 @@ export function planImport(local, incoming) {
   return { status: local ? 'updated' : 'new', newer, fields: lwwMerge(mine, newer) };
 }
 
-export function importSummary({ updated, created, unchanged }) {
+const entries = (n) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
+
+export function importSummary({ updated, created, unchanged, skipped = 0 }) {
   const total = updated + created + unchanged;
-  return `Imported ${total} ${total === 1 ? 'entry' : 'entries'} (${updated} updated, ${created} new, ${unchanged} unchanged)`;
+  const bad = skipped === 1 ? '1 entry could not be read and was skipped' : `${skipped} entries could not be read and were skipped`;
+  if (total === 0) return skipped ? `Nothing was imported: ${bad}.` : 'There are no entries in this file.';
+  if (total === unchanged && !skipped) return `Nothing new in this file: ${total === 1 ? 'its one entry is' : `all ${total} entries are`} already on this device.`;
+  return `Imported ${entries(total)} (${updated} updated, ${created} new, ${unchanged} unchanged)${skipped ? `; ${bad}` : ''}.`;
 }
 
 export function readAllRecords(db) {
   return run(db, 'records', 'readonly', ({ records }) => getAll(records));
 }
 
+/** Fields stamped too far ahead get fresh local HLCs (but for a value already here, so a re-import does nothing). */
+export function restamp(fields, here, hlc, nowMs) {
+  const out = {};
+  for (const [name, f] of Object.entries(fields)) {
+    if (parseHlc(f.hlc).millis - nowMs <= MAX_AHEAD_MS) out[name] = f;
+    else if (!(here && Object.hasOwn(here, name) && jsonEqual(here[name].v, f.v))) {
+      hlc = send(hlc, nowMs);
+      out[name] = { v: f.v, hlc: formatHlc(hlc) };
+    }
+  }
+  return { fields: out, hlc };
+}
+
+/** Importing, pure: `{counts, writes, hlc}`; the clock passes the newest HLC taken, so a later edit here wins. */
+export function planAll(local, incoming, hlc, nowMs) {
+  const counts = { updated: 0, created: 0, unchanged: 0 };
+  const writes = [];
+  let newest = null;
+  for (const rec of incoming) {
+    const existing = local.get(rec.id);
+    const stamped = restamp(rec.fields, existing?.fields, hlc, nowMs);
+    hlc = stamped.hlc;
+    const plan = planImport(existing, { ...rec, fields: stamped.fields });
+    if (plan.status === 'unchanged') { counts.unchanged += 1; continue; }
+    counts[plan.status === 'new' ? 'created' : 'updated'] += 1;
+    writes.push({ existing, rec, plan });
+    for (const f of Object.values(plan.newer)) if (!newest || f.hlc > newest) newest = f.hlc;
+  }
+  return { counts, writes, hlc: newest ? recv(hlc, parseHlc(newest), nowMs) : hlc };
+}
+
 /**
  * Merge imported records in ONE transaction. A record that gains something gets an outbox entry
- * of the winning fields with their original HLCs, so the server merges by them too: an old file
- * never overwrites a newer edit made elsewhere. The clock moves past the newest imported HLC, so
- * a later edit here wins.
+ * of the winning fields with their HLCs, so the server merges by them too: an old file never
+ * overwrites a newer edit made elsewhere.
  */
 export function importRecords(db, incoming, nowMs) {
   return run(db, ['records', 'outbox', 'meta'], 'readwrite', async ({ records, outbox, meta }) => {
     const { hlc } = await deviceIn(meta);
     const local = new Map((await getAll(records)).map((r) => [r.id, r]));
-    const counts = { updated: 0, created: 0, unchanged: 0 };
-    let newest = null;
-    for (const rec of incoming) {
-      const existing = local.get(rec.id);
-      const plan = planImport(existing, rec);
-      if (plan.status === 'unchanged') { counts.unchanged += 1; continue; }
-      counts[plan.status === 'new' ? 'created' : 'updated'] += 1;
+    const plan = planAll(local, incoming, hlc, nowMs);
+    for (const { existing, rec, plan: { newer, fields } } of plan.writes) {
       const kind = existing?.kind ?? rec.kind;
       const schemaVersion = existing?.schema_version ?? rec.schema_version;
       const baseSeq = existing?.server_seq ?? 0;
-      records.put(materialize({ id: rec.id, kind, schema_version: schemaVersion, server_seq: baseSeq, fields: plan.fields }));
-      const prev = Object.fromEntries(Object.keys(plan.newer).map((name) => [name, existing?.fields[name] ?? null]));
-      outbox.add({ change_id: uuidv7(nowMs), record_id: rec.id, kind, schema_version: schemaVersion, base_seq: baseSeq, fields: plan.newer, prev });
-      for (const f of Object.values(plan.newer)) if (!newest || f.hlc > newest) newest = f.hlc;
+      records.put(materialize({ id: rec.id, kind, schema_version: schemaVersion, server_seq: baseSeq, fields }));
+      const prev = Object.fromEntries(Object.keys(newer).map((name) => [name, existing?.fields[name] ?? null]));
+      outbox.add({ change_id: uuidv7(nowMs), record_id: rec.id, kind, schema_version: schemaVersion, base_seq: baseSeq, fields: newer, prev });
     }
-    meta.put(newest ? recv(hlc, parseHlc(newest), nowMs) : hlc, 'hlc');
-    return counts;
+    meta.put(plan.hlc, 'hlc');
+    return plan.counts;
   });
 }

@@ -1,6 +1,6 @@
 // The optional app lock: a PIN hides (does not encrypt) the journal after an idle time. While
-// <html data-locked> is set, the router shows the lock screen (crisis help excepted); the screen
-// and dialogs, half-typed text too, wait in memory.
+// <html data-locked> is set, CSS hides #main (crisis help excepted, as router.js marks it) and the
+// lock screen shows in its own <main>; the screen and dialogs, half-typed text too, wait in memory.
 
 import { unsyncedCounts } from './outbox.js';
 import { eraseDevice, readAccount, signOut } from './session.js';
@@ -113,7 +113,9 @@ export async function startLock(db, { app = null, locked = false } = {}) {
   document.addEventListener('visibilitychange', checkIdle);
   addEventListener('hashchange', forgetKeptScreen);
   state.lastActivityMs = Date.now();
-  if (locked) lockNow({ keep: false });
+  // Already locked (main.js marks it before this module loads): draw the lock screen.
+  if (locked && isLocked()) announce(true);
+  else if (locked) lockNow({ keep: false });
   else checkIdle();
 }
 
@@ -144,7 +146,7 @@ export function lockNow({ keep = true } = {}) {
   for (const dialog of dialogs) dialog.remove();
   const nodes = keep && main && !OPEN_WHEN_LOCKED.has(route) ? [...main.childNodes] : null;
   const current = [...document.querySelectorAll('[aria-current]')].map((a) => [a, a.getAttribute('aria-current')]);
-  state.kept = { nodes, view: state.app?.view, dialogs, title: document.title, current };
+  state.kept = { nodes, view: state.app?.view, dialogs, title: document.title, current, hash: location.hash };
   if (nodes) main.replaceChildren();
   document.getElementById('snackbar')?.classList.remove('show');
   for (const id of ['snackbar', 'sync-status']) document.getElementById(id)?.replaceChildren();
@@ -154,6 +156,7 @@ export function lockNow({ keep = true } = {}) {
 
 async function unlock() {
   delete document.documentElement.dataset.locked;
+  document.getElementById('lockscreen')?.remove();
   const kept = state.kept;
   state.kept = null;
   state.lastActivityMs = Date.now();
@@ -168,7 +171,8 @@ async function unlock() {
     state.app.view.refresh?.();
   }
   announce(!restore);
-  for (const dialog of kept?.dialogs ?? []) {
+  // A dialog belongs to the screen it was opened on, not to wherever the hash is now.
+  for (const dialog of kept?.hash === location.hash ? kept.dialogs : []) {
     document.body.append(dialog);
     dialog.removeAttribute('open');
     dialog.showModal();
@@ -199,7 +203,15 @@ export function pinField(label, autocomplete, describedBy) {
   return { input, el: h('div', { class: 'field' }, h('label', { for: id, text: label }), input) };
 }
 
-export const lockScreen = { render: renderLockScreen };
+// Its own <main>, never #main: a screen that redraws itself late (after a sync, say) writes into
+// #main, which stays hidden while locked. main.js draws the same one if this module cannot load.
+function lockRoot() {
+  let root = document.getElementById('lockscreen');
+  if (!root) document.getElementById('main').after(root = h('main', { id: 'lockscreen', tabindex: '-1' }));
+  return root;
+}
+
+export const lockScreen = { render: renderLockScreen, root: lockRoot };
 
 async function renderLockScreen(root, ctx) {
   const message = h('p', { class: 'error', role: 'alert', id: newId('msg') });
@@ -249,7 +261,8 @@ async function forgotPin(ctx) {
   if (account) await signOut(db, 'erase');
   else await eraseDevice(db);
   state.lock = null;
-  forgetKeptScreen();
+  // Nothing of the erased journal comes back: no kept screen, no kept dialog.
+  state.kept = null;
   location.hash = account ? '#/account' : '#/today';
   await unlock();
   ctx.afterWrite?.();

@@ -29,7 +29,11 @@ function appContext(app) {
       if (!app.hooks) return void app.started.then((hooks) => hooks.afterWrite());
       return app.hooks.afterWrite();
     },
-    syncNow: () => app.started.then((hooks) => hooks.syncNow()),
+    // Before sync has started, "Sync now" waits for it, but not forever without a word.
+    syncNow: () => (app.hooks ? app.hooks.syncNow() : Promise.race([
+      app.started.then((hooks) => hooks.syncNow()),
+      new Promise((resolve) => { setTimeout(() => resolve({ kind: 'error' }), 10_000); }),
+    ])),
   };
   return ctx;
 }
@@ -47,11 +51,25 @@ function mountRouter(root, ctx, app) {
   return showRoute({ focus: false });
 }
 
-// The optional app lock (lock.js): loaded only when a PIN is set, here or in another tab.
+// The optional app lock (lock.js): loaded only when a PIN is set, here or in another tab. The
+// journal stays hidden (CSS on data-locked) even when lock.js cannot load (offline, not cached
+// yet): a short message says so, Get help works, and loading is retried.
 async function watchLock(app) {
   const start = (locked) => import('./lock.js').then((m) => m.startLock(app.db, { app, locked }));
-  if ('BroadcastChannel' in globalThis) new BroadcastChannel('tend-lock').onmessage = () => start(false);
-  if (await getMeta(app.db, 'app_lock')) await start(true);
+  if ('BroadcastChannel' in globalThis) new BroadcastChannel('tend-lock').onmessage = () => start(false).catch(console.error);
+  if (!await getMeta(app.db, 'app_lock')) return;
+  document.documentElement.dataset.locked = '';
+  if (await start(true).then(() => true, console.error)) return;
+  document.getElementById('main').after(h('main', { id: 'lockscreen', tabindex: '-1' },
+    h('h1', { tabindex: '-1', text: 'Tend is locked' }),
+    h('p', { text: 'The lock screen could not load yet. Tend keeps trying; a connection helps.' }),
+    h('a', { class: 'button', href: '#/help', text: 'Get help' })));
+  void (async () => {
+    for (let attempt = 1; ; attempt++) {
+      await new Promise((resolve) => { setTimeout(resolve, Math.min(60_000, 1_000 * 2 ** attempt)); });
+      if (await start(true).then(() => true, console.error)) return;
+    }
+  })();
 }
 
 async function boot() {
@@ -61,13 +79,26 @@ async function boot() {
   app.started = new Promise((resolve) => { ready = resolve; });
   await watchLock(app);
   await mountRouter(document.getElementById('main'), appContext(app), app);
-  // A failure here must not hide the journal that is already on screen.
-  try {
-    const { startBackground } = await import('./background.js');
-    app.hooks = await startBackground(app);
-    ready(app.hooks);
-  } catch (err) {
-    console.error('start-up after the first screen failed', err);
+  await startBackgroundWithRetry(app, ready);
+}
+
+// A failure here must not hide the journal already on screen, nor leave sync stopped in
+// silence: the status line says so, "Sync now" answers, and loading is tried again.
+async function startBackgroundWithRetry(app, ready) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { startBackground } = await import('./background.js');
+      app.hooks = await startBackground(app);
+      ready(app.hooks);
+      return;
+    } catch (err) {
+      console.error('start-up after the first screen failed', err);
+      if (attempt === 0) {
+        const line = document.getElementById('sync-status');
+        if (line) line.textContent = 'Tend could not start syncing. Your entries are saved on this device; please reload.';
+      }
+      await new Promise((resolve) => { setTimeout(resolve, Math.min(60_000, 2_000 * 2 ** attempt)); });
+    }
   }
 }
 

@@ -33,8 +33,14 @@ export async function show(root, ctx, { focus = true } = {}) {
   const asked = currentRoute();
   // The app lock (lock.js) is on: every screen but Get help and the safety plan is its lock screen.
   const name = 'locked' in document.documentElement.dataset && asked !== 'help' && asked !== 'plan' ? 'locked' : asked;
+  const open = asked === 'help' || asked === 'plan';
+  // While locked, CSS shows #main only for these two (set once drawn, so nothing else shows).
+  if (!open) delete document.documentElement.dataset.openRoute;
   const view = name === 'locked' ? (await import('./lock.js')).lockScreen : await routes[name]();
+  // The lock screen draws into its own element (lock.js), not into `root`.
+  root = view.root?.() ?? root;
   const handle = (await view.render(root, ctx)) ?? {};
+  if (open) document.documentElement.dataset.openRoute = '';
   const owner = NAV_OWNER[name] ?? name;
   for (const a of document.querySelectorAll('[data-route]')) {
     // The bar names where a screen belongs: its own tab is "page", its parent's is "true".

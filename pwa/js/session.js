@@ -98,10 +98,12 @@ export async function finishLogout(db) {
 }
 
 /** Remove every entry, change and setting from this device (a new device id comes next). */
-export function eraseDevice(db) {
-  return run(db, ['records', 'outbox', 'meta', 'dead_letter'], 'readwrite', async (s) => {
+export async function eraseDevice(db) {
+  await run(db, ['records', 'outbox', 'meta', 'dead_letter'], 'readwrite', async (s) => {
     const pendingLogout = await req(s.meta.get('pending_logout'));
     for (const store of Object.values(s)) store.clear();
     if (pendingLogout) s.meta.put(true, 'pending_logout');
   });
+  // The app lock's PIN went too: main.js tells lock.js, in this tab and the others.
+  if ('BroadcastChannel' in globalThis) new BroadcastChannel('tend-lock').postMessage({ type: 'erase' });
 }

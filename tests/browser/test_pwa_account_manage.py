@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, Route, expect
 
 from tests.browser.conftest import save_screenshot
 from tests.browser.pwa_support import (
@@ -32,8 +32,10 @@ ANDROID = (
     "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
 )
 
+# Hidden ones (the "Erase this device" button until it is offered) are no target.
 SMALL_TARGETS = """() => [...document.querySelectorAll('[data-account] :is(button, input, a)')]
-  .map((el) => el.getBoundingClientRect()).filter((r) => r.height < 44 || r.width < 44).length"""
+  .filter((el) => el.getClientRects().length).map((el) => el.getBoundingClientRect())
+  .filter((r) => r.height < 44 || r.width < 44).length"""
 
 SYNC_KIND = """async () => {
   const { openDb } = await import('/js/db.js');
@@ -176,8 +178,11 @@ def test_deleting_the_account_needs_the_typed_word_and_the_right_passphrase(
     page.context.set_offline(True)
     form.get_by_label("Your passphrase").fill(PASSPHRASE)
     form.get_by_role("button", name="Delete my account").click()
-    expect(form.get_by_role("alert")).to_contain_text("You seem to be offline")
-    expect(form.get_by_role("alert")).to_contain_text("Nothing was deleted.")
+    # No answer is not "no": the app cannot know, so it does not say nothing was deleted.
+    expect(form.get_by_role("alert")).to_have_text(
+        "Tend could not confirm whether your account was deleted. Please try again when you "
+        "are online. Nothing on this device has been erased."
+    )
     page.context.set_offline(False)
     # Neither failure touched anything, here or on the server.
     assert len(store(page, "records")) == 1
@@ -194,6 +199,47 @@ def test_deleting_the_account_needs_the_typed_word_and_the_right_passphrase(
     assert "account" not in meta and "owner" not in meta
     go_to(page, "Sync")
     expect(page.get_by_role("heading", name="Turn on sync", level=1)).to_be_visible()
+
+
+def test_a_delete_whose_answer_is_lost_is_not_called_a_failure_and_a_retry_offers_to_erase(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    username = new_username()
+    page = open_app(new_context(), server_url)
+    sign_up(page, username)
+    page.get_by_role("link", name="Today").click()
+    tap_mood(page, 5)
+    finish_checkin(page)
+    expect_all_synced(page)
+
+    def lose_answer(route: Route) -> None:
+        """The server deletes the account, but its answer never reaches the app."""
+        route.fetch()
+        route.abort("connectionreset")
+
+    page.route("**/api/v1/account", lose_answer)
+    show_account(page)
+    form = part(page, "delete")
+    form.get_by_label("Your passphrase").fill(PASSPHRASE)
+    form.get_by_label("Type the word “delete” to confirm").fill("delete")
+    form.get_by_role("button", name="Delete my account").click()
+    expect(form.get_by_role("alert")).to_contain_text(
+        "Tend could not confirm whether your account was deleted."
+    )
+    assert api_login(new_context, server_url, username, PASSPHRASE) == 401
+    assert len(store(page, "records")) == 1, "nothing here is erased while it is unknown"
+    erase = form.get_by_role("button", name="Erase this device")
+    expect(erase).to_be_hidden()
+
+    page.unroute("**/api/v1/account")
+    form.get_by_role("button", name="Delete my account").click()
+    expect(form.get_by_role("alert")).to_contain_text("Your account may already be deleted")
+    save_screenshot(page, "account-delete-maybe-deleted")
+    erase.click()
+    expect(page.get_by_role("status").filter(has_text="This device is erased.")).to_be_visible()
+    wait_until(page, "location.hash === '#/today'")
+    assert store(page, "records") == [] and store(page, "outbox") == []
+    assert "account" not in store(page, "meta")
 
 
 def test_the_recovery_code_signs_in_with_a_new_passphrase_and_gives_a_new_code(

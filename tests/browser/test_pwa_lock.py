@@ -85,10 +85,9 @@ def test_a_pin_hides_the_journal_on_start_up_until_it_is_typed(
     page.reload()
     wait_started(page)
     expect_locked(page)
-    # The header's Get help stays; the tabs lead only to the lock screen.
+    # The header's Get help stays; the tabs, which lead nowhere while locked, are gone.
     expect(page.get_by_role("banner").get_by_role("link", name="Get help")).to_be_visible()
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
-    expect_locked(page)
+    expect(page.locator("nav.tabbar")).to_be_hidden()
 
     unlock(page, "000000")
     expect(page.get_by_role("alert")).to_have_text("That PIN is not right. Please try again.")
@@ -302,6 +301,120 @@ def test_forgot_pin_says_plainly_what_erasing_costs(
     expect(page.get_by_role("heading", level=1)).to_have_text("Today")
     expect(page.locator("#entries")).not_to_contain_text(NOTE)
     assert store(page, "meta").get("app_lock") is None
+
+
+# A screen that redraws itself once a slow task ends (account after "Sync now", a
+# questionnaire's result) writes into #main whatever the lock did meanwhile.
+LATE_REDRAW = """(note) => {
+  const p = document.createElement('p');
+  p.textContent = note;
+  document.getElementById('main').replaceChildren(p);
+}"""
+
+
+def test_a_screen_redrawn_late_while_locked_never_shows_the_journal(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = open_app(new_context(), server_url)
+    set_pin(page)
+    page.get_by_role("region", name="App lock").get_by_role("button", name="Lock now").click()
+    expect_locked(page)
+    page.evaluate(LATE_REDRAW, NOTE)
+    expect(page.locator("#main")).to_be_hidden()
+    expect(page.get_by_text(NOTE)).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tend is locked")
+    expect(page.locator("nav.tabbar")).to_be_hidden()
+
+    # Get help still opens, and leaving it hides #main again.
+    page.get_by_role("banner").get_by_role("link", name="Get help").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Get help")
+    page.evaluate(LATE_REDRAW, NOTE)
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tend is locked")
+    expect(page.get_by_text(NOTE)).to_be_hidden()
+    unlock(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Settings")
+    expect(page.locator("nav.tabbar")).to_be_visible()
+    expect(page.locator("#lockscreen")).to_have_count(0)
+
+
+def test_erasing_after_a_forgotten_pin_brings_back_no_dialog_and_no_lock(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = open_app(new_context(), server_url)
+    set_pin(page, idle="As soon as Tend is hidden")
+    log_mood_with_note(page)
+    page.get_by_role("button", name="Meal").click()
+    page.get_by_role("dialog", name="Meal").get_by_label("Note (optional)").fill("half a sandwich")
+    page.evaluate(SET_VISIBILITY, "hidden")
+    page.evaluate(SET_VISIBILITY, "visible")
+    expect_locked(page)
+
+    page.get_by_role("button", name="Forgot your PIN?").click()
+    page.get_by_role("dialog", name="Forgot your PIN?").get_by_role(
+        "button", name="Erase this device"
+    ).click()
+    page.get_by_role("dialog", name="Erase this device?").get_by_role(
+        "button", name="Erase everything on this device"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert "half a sandwich" not in page.content()
+    # The erased lock is gone from memory too: hiding the app no longer locks it.
+    page.evaluate(SET_VISIBILITY, "hidden")
+    page.evaluate(SET_VISIBILITY, "visible")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today")
+    expect(page.locator("html[data-locked]")).to_have_count(0)
+
+
+ERASE_DEVICE = """async () => {
+  const { openDb } = await import('/js/db.js');
+  const { eraseDevice } = await import('/js/session.js');
+  await eraseDevice(await openDb());
+}"""
+
+
+def test_erasing_the_device_also_drops_the_lock_kept_in_memory(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = open_app(new_context(), server_url)
+    set_pin(page, idle="As soon as Tend is hidden")
+    # The one function behind account deletion, "Erase this device" and sign out with erase.
+    page.evaluate(ERASE_DEVICE)
+    assert store(page, "meta").get("app_lock") is None
+    page.evaluate(SET_VISIBILITY, "hidden")
+    page.evaluate(SET_VISIBILITY, "visible")
+    expect(page.get_by_role("heading", level=1)).not_to_have_text("Tend is locked")
+    expect(page.locator("html[data-locked]")).to_have_count(0)
+
+
+def test_a_pin_set_but_the_lock_code_not_loadable_still_hides_the_journal(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    # No service worker: the network alone decides whether lock.js loads, as when offline
+    # before the screens stored after install have been cached.
+    context = new_context(service_workers="block")
+    page = context.new_page()
+    page.goto(server_url + "/")
+    wait_started(page)
+    set_pin(page)
+    log_mood_with_note(page)
+    context.route("**/js/lock.js", lambda route: route.abort())
+    page.reload()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tend is locked")
+    expect(page.get_by_text("could not load yet")).to_be_visible()
+    expect(page.get_by_text(NOTE)).to_be_hidden()
+    assert "could not open its storage" not in page.content()
+    page.get_by_role("main").get_by_role("link", name="Get help").click()
+    expect(page.get_by_role("region", name="Talk to someone now")).to_contain_text("988")
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tend is locked")
+
+    # Once the code can load, the real lock screen replaces the message by itself.
+    context.unroute("**/js/lock.js")
+    expect(page.get_by_label("PIN", exact=True)).to_be_visible(timeout=15_000)
+    unlock(page)
+    expect(page.locator("#entries")).to_contain_text(NOTE)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from tests.browser.pwa_support import (
 from tests.browser.test_pwa_a11y import TARGETS, violations
 
 ZONE = "Europe/London"
+NODE = "8f3a1c2b9d4e5f60"  # the HLC node of the device that made the file
 DELETE = """async () => {
   const { openDb } = await import('/js/db.js');
   const { deleteRecord, listKind } = await import('/js/store.js');
@@ -90,7 +92,7 @@ def test_export_then_import_on_a_new_device_gives_the_same_journal_once(
     new = open_app(new_context(timezone_id=ZONE), server_url)
     sign_up(new, new_username())
     settings(new, server_url)
-    assert import_file(new, saved) == "Imported 4 entries (0 updated, 4 new, 0 unchanged)"
+    assert import_file(new, saved) == "Imported 4 entries (0 updated, 4 new, 0 unchanged)."
     assert journal(new) == before
     assert len(store(new, "outbox")) == 4
     new.goto(server_url + "/#/today")
@@ -114,7 +116,10 @@ def test_export_then_import_on_a_new_device_gives_the_same_journal_once(
     new.get_by_label("Your name (optional)").press("Enter")
     expect(new.locator("#profile-h-status")).to_have_text("Saved")
     records, outbox = len(store(new, "records")), len(store(new, "outbox"))
-    assert import_file(new, saved) == "Imported 4 entries (0 updated, 0 new, 4 unchanged)"
+    assert (
+        import_file(new, saved)
+        == "Nothing new in this file: all 4 entries are already on this device."
+    )
     assert (len(store(new, "records")), len(store(new, "outbox"))) == (records, outbox)
     expect(new.get_by_label("Your name (optional)")).to_have_value("Sam R.")
 
@@ -129,6 +134,58 @@ def test_a_file_that_is_not_an_export_is_refused_in_plain_words(
         assert import_file(page, notes) == "This file is not a Tend export."
         expect(page.locator("#data-status")).to_have_class("error")
     assert store(page, "records") == [] and store(page, "outbox") == []
+
+
+def test_an_import_skips_what_it_cannot_read_and_does_not_move_the_clock_ahead(
+    server_url: str, new_context: Callable[..., BrowserContext], tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    at = (now - timedelta(hours=1)).isoformat(timespec="seconds")
+
+    def stamp(when: datetime) -> str:
+        return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z-0000-{NODE}"
+
+    def checkin(n: int, mood: int, when: datetime) -> dict[str, Any]:
+        fields = {"at": {"v": at, "hlc": stamp(when)}, "mood": {"v": mood, "hlc": stamp(when)}}
+        return {
+            "id": f"0190c3e4-7f1a-7b2c-9d3e-4f5a6b7c8d{n:02x}",
+            "kind": "checkin",
+            "fields": fields,
+        }
+
+    # A device whose clock was a year ahead made one entry; another has a mood out of range.
+    ahead = now + timedelta(days=365)
+    records = [checkin(1, 7, ahead), checkin(2, 4, now - timedelta(hours=1)), checkin(3, 99, now)]
+    doc = {
+        "format": "tend-export",
+        "version": 1,
+        "exported_at": now.isoformat(),
+        "records": records,
+    }
+    file = tmp_path / "tend-export.json"
+    file.write_text(json.dumps(doc), "utf-8")
+
+    page = open_app(new_context(timezone_id=ZONE), server_url)
+    settings(page, server_url)
+    assert import_file(page, file) == (
+        "Imported 2 entries (0 updated, 2 new, 0 unchanged); "
+        "1 entry could not be read and was skipped."
+    )
+    moods = {r["fields"]["mood"]["v"]: r["fields"]["mood"]["hlc"] for r in store(page, "records")}
+    assert set(moods) == {7, 4}
+    # The far-ahead entry is kept, stamped by this device's clock instead of next year's.
+    assert moods[7] < stamp(now + timedelta(minutes=5)) and not moods[7].endswith(NODE)
+
+    # The next edit here is stamped now, so it is not held back by the other device's clock.
+    page.goto(server_url + "/#/today")
+    tap_mood(page, 2)
+    finish_checkin(page)
+    [mine] = [r for r in store(page, "records") if r["fields"]["mood"]["v"] == 2]
+    assert (
+        stamp(now - timedelta(minutes=1))
+        < mine["fields"]["mood"]["hlc"]
+        < stamp(datetime.now(UTC) + timedelta(minutes=5))
+    )
 
 
 def test_the_profile_saves_each_field_and_reaches_the_server(

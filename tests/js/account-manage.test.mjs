@@ -5,7 +5,7 @@ import { test } from 'node:test';
 
 // Device-local wording ("today at 09:30") depends on the zone; this file runs in its own process.
 process.env.TZ = 'Europe/Paris';
-const { DELETE_WORD, SESSION_ENDED, accountError, changeProblem, deleteProblem, lastSeenText, ordered } =
+const { DELETE_WORD, SESSION_ENDED, accountError, changeProblem, deleteFailure, deleteProblem, lastSeenText, ordered } =
   await import('../../pwa/js/views/account-manage.js');
 
 const NOW = Date.parse('2026-12-04T15:00:00+01:00');
@@ -56,4 +56,18 @@ test('failed account calls say why in plain words', () => {
 test('this device is listed first, the others keep the server’s order', () => {
   const devices = [{ device_id: 'a', current: false }, { device_id: 'b', current: true }, { device_id: 'c', current: false }];
   assert.deepEqual(ordered(devices).map((d) => d.device_id), ['b', 'a', 'c']);
+});
+
+test('a delete whose answer was lost is not called a failure, and a retry that finds the session gone says so', () => {
+  // The server may have deleted the account before the answer was lost or it failed.
+  assert.equal(deleteFailure({ status: 0, body: null }, false), 'unsure');
+  assert.equal(deleteFailure({ status: 503, body: null }, false), 'unsure');
+  assert.equal(deleteFailure({ status: 500, body: null }, true), 'unsure');
+  // Refused before anything was deleted.
+  assert.equal(deleteFailure({ status: 401, body: { code: 'wrong-passphrase' } }, true), 'refused');
+  assert.equal(deleteFailure({ status: 429, body: { code: 'rate-limited' } }, true), 'refused');
+  // A session that ended with no lost delete before is just that, not a deleted account.
+  assert.equal(deleteFailure({ status: 401, body: { code: 'session-expired' } }, false), 'refused');
+  assert.equal(deleteFailure({ status: 401, body: { code: 'session-expired' } }, true), 'gone');
+  assert.equal(deleteFailure({ status: 401, body: { code: 'not-signed-in' } }, true), 'gone');
 });

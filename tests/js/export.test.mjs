@@ -6,8 +6,9 @@ import { test } from 'node:test';
 
 process.env.TZ = 'Europe/London';
 const {
-  FROM_THE_FUTURE, NOT_AN_EXPORT, TOO_NEW, buildCsv, buildJson, csvCell, importSummary, parseExport, planImport,
+  NOT_AN_EXPORT, TOO_NEW, buildCsv, buildJson, csvCell, importSummary, parseExport, planAll, planImport,
 } = await import('../../pwa/js/export.js');
+const { formatHlc, parseHlc, send } = await import('../../pwa/js/hlc.js');
 const { materialize } = await import('../../pwa/js/store.js');
 const { isDeleted } = await import('../../pwa/js/merge.js');
 
@@ -128,14 +129,46 @@ test('a file that is not a Tend export is refused with one plain sentence', () =
   assert.deepEqual(parseExport(JSON.stringify({ ...ok, version: 2 }), NOW), { error: TOO_NEW });
 });
 
-test('a file whose changes are dated far ahead is refused, as it would pin this clock in the future', () => {
-  const ahead = hlc('2026-12-06T12:00:00.000Z');
+test('changes dated far ahead are imported with fresh local HLCs, so the clock is not pinned ahead', () => {
+  const ahead = hlc('2027-06-01T12:00:00.000Z');
+  const soon = hlc('2026-12-04T12:04:00.000Z');
   const doc = { format: 'tend-export', version: 1, exported_at: '2026-12-04T12:00:00Z',
-    records: [{ id: MED, kind: 'checkin', fields: { mood: field(3, ahead) } }] };
-  assert.deepEqual(parseExport(JSON.stringify(doc), NOW), { error: FROM_THE_FUTURE });
-  const soon = hlc('2026-12-04T18:00:00.000Z');
-  doc.records[0].fields.mood.hlc = soon;
-  assert.equal(parseExport(JSON.stringify(doc), NOW).records.length, 1, 'a few hours ahead is a clock slightly off');
+    records: [{ id: CHECKIN, kind: 'checkin', fields: { at: field('2026-12-04T10:00:00+00:00', ahead), mood: field(3, ahead), note: field('hi', soon) } }] };
+  const { records, skipped } = parseExport(JSON.stringify(doc), NOW);
+  assert.equal(skipped, 0);
+  const clock = { millis: NOW - 60_000, counter: 0, node: 'aaaaaaaaaaaaaaaa' };
+  const { counts, writes, hlc: after } = planAll(new Map(), records, clock, NOW);
+  assert.deepEqual(counts, { updated: 0, created: 1, unchanged: 0 });
+  const { newer } = writes[0].plan;
+  assert.deepEqual([newer.at.v, newer.mood.v, newer.note.v], ['2026-12-04T10:00:00+00:00', 3, 'hi']);
+  // Each restamped field gets its own local HLC at now; one a few minutes ahead keeps its own.
+  assert.deepEqual([parseHlc(newer.at.hlc), parseHlc(newer.mood.hlc)].map((x) => [x.millis, x.node]),
+    [[NOW, 'aaaaaaaaaaaaaaaa'], [NOW, 'aaaaaaaaaaaaaaaa']]);
+  assert.notEqual(newer.at.hlc, newer.mood.hlc);
+  assert.equal(newer.note.hlc, soon);
+  // The next edit here is stamped at now (well, within the 5 minutes a clock may be off), not in June.
+  const next = send(after, NOW + 1000);
+  assert.ok(next.millis <= NOW + 5 * 60_000, formatHlc(next));
+  assert.ok(formatHlc(next) > newer.mood.hlc && formatHlc(next) > soon, 'and it still wins over what was imported');
+  // Importing the same file again changes nothing, though its far-ahead stamps still win on paper.
+  const local = new Map([[CHECKIN, { id: CHECKIN, kind: 'checkin', fields: writes[0].plan.fields }]]);
+  const again = planAll(local, records, after, NOW + 60_000);
+  assert.deepEqual(again.counts, { updated: 0, created: 0, unchanged: 1 });
+  assert.equal(again.hlc.millis, after.millis, 'no fresh stamps were spent');
+});
+
+test('records the server would refuse are skipped and counted, the rest imported', () => {
+  const doc = { format: 'tend-export', version: 1, exported_at: '2026-12-04T12:00:00Z', records: [
+    { id: CHECKIN, kind: 'checkin', fields: { at: field('2026-12-01T21:30:00+00:00'), mood: field(4) } },
+    { id: DOSE, kind: 'checkin', fields: { at: field('2026-12-01T21:30:00+00:00'), mood: field(99) } },
+    { id: GONE, kind: 'no_such_kind', fields: { x: field(1) } },
+    { id: MED, kind: 'medication', fields: { name: field(''), _created_at: field('2026-12-01T08:00:00+00:00') } },
+  ] };
+  const { records, skipped } = parseExport(JSON.stringify(doc), NOW);
+  assert.deepEqual(records.map((r) => r.id), [CHECKIN]);
+  assert.equal(skipped, 3);
+  // Sync's own `_` fields are not checked against the kind's rules.
+  assert.equal(parseExport(buildJson(sample(), NOW), NOW).skipped, 0);
 });
 
 test("the server's account export imports too, ids in any case, two copies of a record merged", () => {
@@ -177,7 +210,13 @@ test('a deletion in the file is not undone by the device, and an older file does
   assert.deepEqual(planImport(deleted, live), { status: 'unchanged' });
 });
 
-test('the import summary counts every entry in the file', () => {
-  assert.equal(importSummary({ updated: 3, created: 117, unchanged: 0 }), 'Imported 120 entries (3 updated, 117 new, 0 unchanged)');
-  assert.equal(importSummary({ updated: 0, created: 0, unchanged: 1 }), 'Imported 1 entry (0 updated, 0 new, 1 unchanged)');
+test('the import summary counts every entry in the file, and those it could not read', () => {
+  assert.equal(importSummary({ updated: 3, created: 117, unchanged: 0 }), 'Imported 120 entries (3 updated, 117 new, 0 unchanged).');
+  assert.equal(importSummary({ updated: 3, created: 117, unchanged: 0, skipped: 2 }),
+    'Imported 120 entries (3 updated, 117 new, 0 unchanged); 2 entries could not be read and were skipped.');
+  assert.equal(importSummary({ updated: 0, created: 1, unchanged: 0, skipped: 1 }),
+    'Imported 1 entry (0 updated, 1 new, 0 unchanged); 1 entry could not be read and was skipped.');
+  assert.equal(importSummary({ updated: 0, created: 0, unchanged: 50 }), 'Nothing new in this file: all 50 entries are already on this device.');
+  assert.equal(importSummary({ updated: 0, created: 0, unchanged: 1 }), 'Nothing new in this file: its one entry is already on this device.');
+  assert.equal(importSummary({ updated: 0, created: 0, unchanged: 0, skipped: 2 }), 'Nothing was imported: 2 entries could not be read and were skipped.');
 });

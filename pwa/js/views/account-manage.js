@@ -46,6 +46,18 @@ export function accountError(res, { offline, wrong = 'That passphrase is not rig
   return authError(res);
 }
 
+export const DELETE_UNSURE = 'Tend could not confirm whether your account was deleted. ' +
+  'Please try again when you are online. Nothing on this device has been erased.';
+export const MAYBE_DELETED = 'Your account may already be deleted: the server no longer knows this device. ' +
+  'You can erase everything Tend keeps on this device now.';
+
+/** A failed delete: 'unsure' (lost answer or server error: it may be done), 'gone' (then the session is gone), 'refused'. */
+export function deleteFailure(res, unsureBefore) {
+  if (res.status === 0 || res.status >= 500) return 'unsure';
+  if (unsureBefore && res.status === 401 && res.body?.code !== 'wrong-passphrase') return 'gone';
+  return 'refused';
+}
+
 /** This device first, then as the server orders them (last used first). */
 export const ordered = (devices) => [...devices.filter((d) => d.current), ...devices.filter((d) => !d.current)];
 
@@ -161,10 +173,11 @@ function devicesSection(ctx) {
   return { el, load };
 }
 
+/** `passphrase` null: only erase this device. */
 async function deleteAccount(ctx, passphrase) {
   // Under the sync lock: no sync can write pulled entries back after erasing.
   const job = async () => {
-    const res = await api('/account', { method: 'DELETE', body: { passphrase } });
+    const res = passphrase === null ? { status: 204 } : await api('/account', { method: 'DELETE', body: { passphrase } });
     if (res.status === 204) await eraseDevice(ctx.db);
     return res;
   };
@@ -178,28 +191,37 @@ function deleteSection(ctx) {
     autocapitalize: 'none', spellcheck: 'false', required: true, maxlength: 20 });
   const error = h('p', { class: 'error', role: 'alert' });
   const button = h('button', { type: 'submit', class: 'danger', text: 'Delete my account' });
-  const onSubmit = async (e) => {
+  const erase = h('button', { type: 'button', class: 'danger', hidden: true, text: 'Erase this device',
+    on: { click: () => attempt(null) } });
+  let unsure = false;
+  // The typed word and passphrase were given before `erase` shows: it asks nothing more.
+  const attempt = async (passphrase) => {
+    button.disabled = erase.disabled = true;
+    const res = await deleteAccount(ctx, passphrase);
+    button.disabled = erase.disabled = false;
+    if (res.status === 204) {
+      snack(passphrase === null ? 'This device is erased.' : 'Your account is deleted, and this device is erased.');
+      ctx.afterWrite?.();
+      location.hash = '#/today';
+      return;
+    }
+    const why = deleteFailure(res, unsure);
+    const text = await failure(ctx.db, res, 'You seem to be offline. Deleting your account needs a connection.');
+    unsure ||= why === 'unsure';
+    error.textContent = why === 'unsure' ? DELETE_UNSURE : why === 'gone' ? MAYBE_DELETED : `${text} Nothing was deleted.`;
+    erase.hidden = why !== 'gone';
+  };
+  const onSubmit = (e) => {
     e.preventDefault();
     const problem = deleteProblem(valueOf(typed), valueOf(pass));
     error.textContent = problem ?? '';
-    if (problem) return;
-    button.disabled = true;
-    const res = await deleteAccount(ctx, valueOf(pass));
-    button.disabled = false;
-    if (res.status !== 204) {
-      error.textContent = `${await failure(ctx.db, res, 'You seem to be offline. Deleting your account needs a connection.')} ` +
-        'Nothing was deleted.';
-      return;
-    }
-    snack('Your account is deleted, and this device is erased.');
-    ctx.afterWrite?.();
-    location.hash = '#/today';
+    if (!problem) attempt(valueOf(pass));
   };
   return card('Delete your account', 'delete',
     h('p', { text: 'This deletes your account and everything it holds on the server: every entry, your devices, ' +
       'reminders and shared links. It cannot be undone.' }),
     h('p', { text: 'Then everything Tend keeps on this device is erased too. If you want a copy, export your data first.' }),
-    h('form', { novalidate: true, on: { submit: onSubmit } }, pass, typed, error, button));
+    h('form', { novalidate: true, on: { submit: onSubmit } }, pass, typed, error, button, erase));
 }
 
 /** Empty when signed out. */

@@ -121,6 +121,7 @@ async function renderCalendar(root, ctx, month) {
     h('section', { class: 'trends', 'aria-labelledby': 'trends-h' },
       h('h2', { id: 'trends-h', text: 'Trends' }), periodPicker(pickPeriod), charts),
   );
+  let shownKey = '';
   async function refresh() {
     const today = localDate();
     const monthFrom = `${state.month}-01`;
@@ -130,6 +131,10 @@ async function renderCalendar(root, ctx, month) {
     const from = [monthFrom, addDays(today, -chosenPeriod - 6)].sort()[0];
     const to = [monthTo, addDays(today, 2)].sort()[1];
     const records = await readDays(ctx.db, from, to);
+    // A sync every minute must not close an open table or drop focus when nothing changed.
+    const key = `${state.month}|${chosenPeriod}|${today}|${JSON.stringify(records.map((r) => [r.id, r.fields]))}`;
+    if (key === shownKey) return;
+    shownKey = key;
     calendar.draw(records, today);
     drawTrends(charts, records, today);
   }

@@ -155,7 +155,7 @@ async function importFile(ctx, input, status) {
     const counts = await importRecords(ctx.db, parsed.records, Date.now());
     // Like a local write: sync soon, tell other tabs, redraw.
     if (counts.updated + counts.created > 0) await ctx.afterWrite?.();
-    status.textContent = importSummary(counts);
+    status.textContent = importSummary({ ...counts, skipped: parsed.skipped });
   } catch (err) {
     console.error(err);
     say(status, 'Nothing was imported: this device could not save it. Please try again.', true);
