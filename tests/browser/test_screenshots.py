@@ -9,7 +9,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.conftest import save_screenshot as _save
-from tests.browser.pwa_support import finish_checkin, open_app, tap_mood
+from tests.browser.pwa_support import finish_checkin, open_app, tap_mood, wait_started
 
 
 def save_screenshot(page: Page, name: str) -> None:
@@ -57,5 +57,10 @@ def test_main_screens_are_captured(
         save_screenshot(page, name)
     for name in ("today", "get-help", "sync", "log-movement", "routines"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5_000
-    for name in ("history", "phq9", "settings", "more"):
+    page.goto(f"{server_url}/#/history")
+    wait_started(page)
+    page.get_by_role("heading", name="Trends").wait_for()
+    page.evaluate("window.scrollTo(0, document.getElementById('trends-h').offsetTop - 60)")
+    save_screenshot(page, "trends")
+    for name in ("history", "trends", "phq9", "settings", "more"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5_000
