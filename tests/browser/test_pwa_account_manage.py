@@ -68,6 +68,20 @@ def sync_kind(page: Page) -> str:
     return kind
 
 
+def signed_up_with_a_synced_mood(
+    new_context: Callable[..., BrowserContext], server_url: str
+) -> tuple[Page, str]:
+    """A signed-up device whose one check-in has reached the server."""
+    username = new_username()
+    page = open_app(new_context(), server_url)
+    sign_up(page, username)
+    page.get_by_role("link", name="Today").click()
+    tap_mood(page, 5)
+    finish_checkin(page)
+    expect_all_synced(page)
+    return page, username
+
+
 def test_changing_the_passphrase_needs_the_current_one_and_signs_out_other_devices(
     server_url: str, new_context: Callable[..., BrowserContext]
 ) -> None:
@@ -154,13 +168,7 @@ def test_devices_are_listed_and_another_one_can_be_signed_out(
 def test_deleting_the_account_needs_the_typed_word_and_the_right_passphrase(
     server_url: str, new_context: Callable[..., BrowserContext]
 ) -> None:
-    username = new_username()
-    page = open_app(new_context(), server_url)
-    sign_up(page, username)
-    page.get_by_role("link", name="Today").click()
-    tap_mood(page, 5)
-    finish_checkin(page)
-    expect_all_synced(page)
+    page, username = signed_up_with_a_synced_mood(new_context, server_url)
 
     show_account(page)
     form = part(page, "delete")
@@ -204,13 +212,7 @@ def test_deleting_the_account_needs_the_typed_word_and_the_right_passphrase(
 def test_a_delete_whose_answer_is_lost_is_not_called_a_failure_and_a_retry_offers_to_erase(
     server_url: str, new_context: Callable[..., BrowserContext]
 ) -> None:
-    username = new_username()
-    page = open_app(new_context(), server_url)
-    sign_up(page, username)
-    page.get_by_role("link", name="Today").click()
-    tap_mood(page, 5)
-    finish_checkin(page)
-    expect_all_synced(page)
+    page, username = signed_up_with_a_synced_mood(new_context, server_url)
 
     def lose_answer(route: Route) -> None:
         """The server deletes the account, but its answer never reaches the app."""
