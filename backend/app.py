@@ -27,6 +27,7 @@ from backend.services import build_services, dependencies, running
 from backend.settings import Settings, load_settings
 from backend.static import StaticFileSystem
 from backend.sync.routes import sync_router
+from backend.treatment.routes import insights_router
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -66,6 +67,7 @@ def _route_handlers(pwa_dir: Path) -> list[ControllerRouterHandler]:
         account_router,
         sync_router,
         reminders_router,
+        insights_router,
     ]
     if pwa_dir.is_dir():
         handlers.append(

@@ -5,11 +5,11 @@
 
 import { openDb } from './js/db.js';
 import { appUrl, clickAction, localContext, logDoseTaken, notificationFor, readPayload, snoozeReminder } from './js/notify.js';
-import { LATER, PRECACHE, shellPath } from './js/precache.js';
+import { LATER, ON_OPEN, PRECACHE, shellPath } from './js/precache.js';
 import { syncWithLock } from './js/sync.js';
 
 // Content hash of the shell; a new value makes a new cache and the "Update available" prompt.
-export const VERSION = 'ab0fd1332412';
+export const VERSION = 'e64f7fe41910';
 const PREFIX = 'tend-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 const fresh = (url) => new Request(url, { cache: 'reload' });
@@ -19,14 +19,17 @@ self.addEventListener('install', (event) => {
 });
 
 /**
- * Store the LATER screens in the new cache: from the network, or when it fails (an update that
- * finishes offline) from the cache being replaced, so no screen that worked offline stops.
+ * Store the LATER screens in the new cache, and the ON_OPEN ones the old cache held: from the
+ * network, or when it fails (an update that finishes offline) from the cache being replaced, so
+ * no screen that worked offline stops.
  */
 async function storeLater(cache) {
-  for (const url of LATER) {
+  for (const url of [...LATER, ...ON_OPEN]) {
     if (await cache.match(url)) continue;
+    const old = await caches.match(url);
+    if (!old && ON_OPEN.includes(url)) continue;
     const res = await fetch(fresh(url)).catch(() => null);
-    const usable = res?.ok ? res : await caches.match(url);
+    const usable = res?.ok ? res : old;
     if (usable) await cache.put(url, usable);
   }
 }
@@ -52,7 +55,7 @@ self.addEventListener('fetch', (event) => {
     const hit = await caches.match(path, { cacheName: CACHE });
     if (hit) return hit;
     const res = await fetch(event.request);
-    // A LATER screen that activation could not store is kept the first time it is opened.
+    // An ON_OPEN screen, or a LATER one activation could not store, is kept the first time it is opened.
     if (res.ok) await caches.open(CACHE).then((cache) => cache.put(path, res.clone())).catch(() => {});
     return res;
   })());

@@ -89,6 +89,7 @@ class _Drug:
     notes: str | None = None
     record_id: str = ""
     routine_id: str = ""
+    augments: _Drug | None = None  # the drug this one is added to
     effects: list[tuple[int, str, int]] = field(default_factory=list)
 
     def dose_on(self, day: int) -> float | None:
@@ -207,7 +208,7 @@ class _Journal:
             self.movement(d)
             self.doses(d, drugs)
             self.intake(d)
-            if d % 14 == 13:
+            if d % 14 == 13 or d == 0:  # a baseline on day one, then every two weeks
                 self.phq9(d)
             self.clinic(d, esketamine)
         self.effects(drugs)
@@ -223,10 +224,16 @@ class _Journal:
             [(0, 50), (s(14), 100), (s(42), 150), (v0, 100), (v0 + s(7), 50)],
             stop=v0 + s(14),
             stop_reason="no_effect",
-            notes="Eight weeks at 150 mg, no real change. Cross-tapered to venlafaxine.",
+            notes="Seven weeks at 150 mg, no real change. Cross-tapered to venlafaxine.",
             effects=[(2, "nausea", 2), (5, "nausea", 1), (s(30), "sexual dysfunction", 2)],
         )
         sertraline.effects.append((v0 + s(14) + 2, "withdrawal", 2))
+        venlafaxine = _Drug(
+            "Venlafaxine XL",
+            "antidepressant",
+            [(v0, 75), (v0 + s(14), 150), (v0 + s(42), 225)],
+            effects=[(v0 + 2, "nausea", 2), (v0 + s(20), "insomnia", 2)],
+        )
         return [
             _Drug(
                 "Citalopram",
@@ -238,17 +245,13 @@ class _Journal:
                 notes="Some lift at 40 mg but emotional blunting; stopped with the GP.",
             ),
             sertraline,
-            _Drug(
-                "Venlafaxine XL",
-                "antidepressant",
-                [(v0, 75), (v0 + s(14), 150), (v0 + s(42), 225)],
-                effects=[(v0 + 2, "nausea", 2), (v0 + s(20), "insomnia", 2)],
-            ),
+            venlafaxine,
             _Drug(
                 "Aripiprazole",
                 "augmentation",
                 [(a0, 2), (s(210), 5)],
                 effects=[(a0 + 4, "restlessness", 2), (s(250), "weight gain", 1)],
+                augments=venlafaxine,
             ),
             _Drug("Colecalciferol", "other", [(s(17), 1000)], unit="IU", notes="Vitamin D low."),
             _Drug("Zopiclone", "sleep", [(s(30), 3.75)], routine_time=None, as_needed=True),
@@ -327,6 +330,8 @@ class _Journal:
             values["stop_reason"] = drug.stop_reason
         if drug.notes:
             values["notes"] = drug.notes
+        if drug.augments is not None and drug.augments.record_id:
+            values["augments"] = drug.augments.record_id
         if drug.routine_time:
             values["schedule_note"] = f"Every morning at {drug.routine_time}"
         logged = self.local(max(0, started), 7 * 60 + 30)

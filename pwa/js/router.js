@@ -1,5 +1,7 @@
 // Hash routes (#/today, #/help, ...): works from the cached shell with no server routing.
 
+import { h } from './ui.js';
+
 const routes = {
   today: () => import('./views/today.js'),
   day: () => import('./views/day.js'),
@@ -13,6 +15,8 @@ const routes = {
   history: () => import('./views/history.js'),
   settings: () => import('./views/settings.js'),
   more: () => import('./views/more.js'),
+  treatments: () => import('./views/treatments.js'),
+  patterns: () => import('./views/patterns.js'),
   // A reminder's link (#/log/dose?medication=…&occurrence=…): Today with that log form open.
   log: () => import('./views/routines.js').then((m) => ({ render: m.renderLog })),
 };
@@ -20,8 +24,12 @@ const routes = {
 // Screens reached from a tab of the bottom bar, and that tab.
 const NAV_OWNER = {
   day: 'today', log: 'today', phq9: 'today', gad7: 'today',
-  settings: 'more', routines: 'more', account: 'more', plan: 'more',
+  settings: 'more', routines: 'more', account: 'more', plan: 'more', treatments: 'meds', patterns: 'more',
 };
+
+// Offline, an ON_OPEN screen (precache.js) never opened is missing.
+const missing = { render: (root) => root.replaceChildren(h('h1', { tabindex: '-1', text: 'This screen needs a connection the first time it opens.' }),
+  h('p', { text: 'Your entries are safe on this phone.' })) };
 
 export function currentRoute(hash = location.hash) {
   const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
@@ -31,12 +39,12 @@ export function currentRoute(hash = location.hash) {
 /** Render the route into `root`; returns the view handle (with `refresh` when it has one). */
 export async function show(root, ctx, { focus = true } = {}) {
   const asked = currentRoute();
-  // The app lock (lock.js) is on: every screen but Get help and the safety plan is its lock screen.
-  const name = 'locked' in document.documentElement.dataset && asked !== 'help' && asked !== 'plan' ? 'locked' : asked;
   const open = asked === 'help' || asked === 'plan';
-  // While locked, CSS shows #main only for these two (set once drawn, so nothing else shows).
+  // The app lock (lock.js) is on: every screen but these two is its lock screen.
+  const name = 'locked' in document.documentElement.dataset && !open ? 'locked' : asked;
+  // While locked, CSS shows #main only for these (set once drawn, so nothing else shows).
   if (!open) delete document.documentElement.dataset.openRoute;
-  const view = name === 'locked' ? (await import('./lock.js')).lockScreen : await routes[name]();
+  const view = name === 'locked' ? (await import('./lock.js')).lockScreen : await routes[name]().catch(() => missing);
   // The lock screen draws into its own element (lock.js), not into `root`.
   root = view.root?.() ?? root;
   const handle = (await view.render(root, ctx)) ?? {};
@@ -49,7 +57,7 @@ export async function show(root, ctx, { focus = true } = {}) {
     else a.removeAttribute('aria-current');
   }
   document.title = name === 'today' ? 'Tend' : `${root.querySelector('h1')?.textContent ?? 'Tend'} · Tend`;
-  // Move focus to the new heading so screen readers announce the screen change.
-  if (focus) root.querySelector('h1')?.focus({ preventScroll: false });
+  // Focus on the new heading: screen readers announce the change.
+  if (focus) root.querySelector('h1')?.focus();
   return handle;
 }

@@ -238,6 +238,9 @@ CASES: dict[tuple[str, str], list[Probe]] = {
         ),
     ],
     ("GET", "/api/v1/sync/status"): [probe(NO_ID, lambda a, b: ("/api/v1/sync/status", None), 200)],
+    ("GET", "/api/v1/insights"): [
+        probe(NO_ID, lambda a, b: (f"/api/v1/insights?from=2026-01-01&to={DAY}", None), 200)
+    ],
     ("GET", "/api/v1/records/{record_id}/history"): [
         probe(
             "Alice's record id",

@@ -10,6 +10,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.conftest import save_screenshot as _save
 from tests.browser.pwa_support import finish_checkin, open_app, tap_mood, wait_started
+from tests.browser.test_pwa_treatments import SEED_TREATMENTS
 
 
 def save_screenshot(page: Page, name: str) -> None:
@@ -64,3 +65,10 @@ def test_main_screens_are_captured(
     save_screenshot(page, "trends")
     for name in ("history", "trends", "phq9", "settings", "more"):
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 5_000
+    page.evaluate(SEED_TREATMENTS)
+    for route, heading in (("treatments", "Treatment history"), ("patterns", "Patterns")):
+        page.goto(f"{server_url}/#/{route}")
+        page.get_by_role("heading", name=heading, level=1).wait_for()
+        page.locator("#trials li, #patterns section").first.wait_for()
+        save_screenshot(page, route)
+        assert (SCREENSHOTS / f"{route}.png").stat().st_size > 5_000

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { ALL, LATER, PRECACHE, shellPath } from '../../pwa/js/precache.js';
+import { ALL, LATER, ON_OPEN, PRECACHE, shellPath } from '../../pwa/js/precache.js';
 import {
-  ALL_BYTES, BUDGET_BYTES, FIRST_SCREEN_BYTES, PWA, currentVersion, fileOf, firstScreen, gzipSizes, shellHash,
+  ALL_BYTES, BUDGET_BYTES, FIRST_SCREEN_BYTES, ON_OPEN_BYTES, PWA, currentVersion, fileOf, firstScreen, gzipSizes, shellHash,
 } from './pwa-budget.mjs';
 
 const walk = (dir) => readdirSync(dir).flatMap((n) => {
@@ -17,15 +17,32 @@ const NOT_PRECACHED = new Set([
   '/sw.js', '/js/precache.js', '/index.html', '/icons/icon-192.png', '/icons/icon-512.png', '/icons/icon-maskable-512.png',
 ]);
 
+const TIERS = { PRECACHE, LATER, ON_OPEN };
+
 test('every precached file exists', () => {
-  for (const url of ALL) assert.ok(existsSync(fileOf(url)), url);
+  for (const url of [...ALL, ...ON_OPEN]) assert.ok(existsSync(fileOf(url)), url);
   assert.equal(new Set(ALL).size, ALL.length);
 });
 
-test('every file of the app is precached, so nothing is missing in airplane mode', () => {
-  const missing = walk(PWA).filter((url) => !NOT_PRECACHED.has(url) && !ALL.includes(url));
-  assert.deepEqual(missing, []);
+test('every file of the app is in exactly one tier, so nothing is missing in airplane mode', () => {
+  const tiersOf = (url) => Object.entries(TIERS).filter(([, list]) => list.includes(url)).map(([name]) => name);
+  const wrong = walk(PWA).filter((url) => !NOT_PRECACHED.has(url))
+    .map((url) => [url, tiersOf(url)]).filter(([, tiers]) => tiers.length !== 1);
+  assert.deepEqual(wrong, []);
+  for (const list of Object.values(TIERS)) assert.equal(new Set(list).size, list.length);
   assert.ok(PRECACHE.includes('/'));
+  assert.ok(ON_OPEN.includes('/js/views/treatments.js') && ON_OPEN.includes('/js/views/patterns.js'));
+});
+
+test('no screen stored up front imports one stored only when opened', () => {
+  // Otherwise a screen that worked offline would break until the other one had been opened.
+  for (const url of [...PRECACHE, ...LATER].filter((u) => u.endsWith('.js'))) {
+    const source = readFileSync(fileOf(url), 'utf8');
+    for (const [, spec] of source.matchAll(/^import [^;]*? from '([^']+)';/gms)) {
+      const target = new URL(spec, `http://x${url}`).pathname;
+      assert.ok(!ON_OPEN.includes(target), `${url} imports ${target}, which is only stored once opened`);
+    }
+  }
 });
 
 test('the shell stored before install holds what opening, logging and Get help import', () => {
@@ -48,6 +65,7 @@ test('the worker answers shell files and app navigations from the cache, never t
   const get = (path, mode = 'no-cors') => shellPath({ method: 'GET', url: `${origin}${path}`, mode }, origin);
   assert.equal(get('/js/main.js'), '/js/main.js');
   assert.equal(get('/js/views/routines.js'), '/js/views/routines.js');
+  for (const url of ON_OPEN) assert.equal(get(url), url, 'a screen stored once opened is answered from the cache');
   assert.equal(get('/', 'navigate'), '/');
   assert.equal(get('/index.html', 'navigate'), '/');
   assert.equal(get('/?x=1#/today', 'navigate'), '/');
@@ -79,6 +97,11 @@ test(`what opening Today loads is at most ${FIRST_SCREEN_BYTES} bytes gzipped, a
 test(`everything kept for offline use is at most ${ALL_BYTES} bytes gzipped`, () => {
   const total = gzipSizes(ALL).reduce((n, s) => n + s.bytes, 0);
   assert.ok(total <= ALL_BYTES, `${total} bytes`);
+});
+
+test(`the screens stored when first opened are at most ${ON_OPEN_BYTES} bytes gzipped`, () => {
+  const total = gzipSizes(ON_OPEN).reduce((n, s) => n + s.bytes, 0);
+  assert.ok(total <= ON_OPEN_BYTES, `${total} bytes`);
 });
 
 test('the manifest makes Tend installable', () => {

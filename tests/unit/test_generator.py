@@ -133,9 +133,11 @@ def test_doses_follow_routines_of_active_medications(year: list[GeneratedRecord]
 
 def test_phq9_every_two_weeks_tracks_mood(year: list[GeneratedRecord]) -> None:
     phq = by_kind(year, "assessment")
-    assert len(phq) == 365 // 14
+    # A baseline on the first day (a trial's PHQ-9 at start), then one every two weeks.
+    assert len(phq) == 1 + 365 // 14
     dates = [date.fromisoformat(a["at"][:10]) for a in phq]
-    assert all(13 <= (b - a).days <= 15 for a, b in itertools.pairwise(dates))
+    assert dates[0] == START
+    assert all(13 <= (b - a).days <= 15 for a, b in itertools.pairwise(dates[1:]))
     assert any(a["answers"][8] > 0 for a in phq)
     checkins = by_kind(year, "checkin")
     # The worst fortnight by PHQ-9 has lower moods than the best one.

@@ -119,7 +119,8 @@ async function renderCalendar(root, ctx, month) {
     h('h1', { tabindex: '-1', text: 'History' }),
     calendar.card,
     h('section', { class: 'trends', 'aria-labelledby': 'trends-h' },
-      h('h2', { id: 'trends-h', text: 'Trends' }), periodPicker(pickPeriod), charts),
+      h('h2', { id: 'trends-h', text: 'Trends' }), periodPicker(pickPeriod), charts,
+      h('p', { class: 'more-logs' }, h('a', { href: '#/patterns', text: 'Patterns: mood beside sleep, movement and alcohol' }))),
   );
   let shownKey = '';
   async function refresh() {

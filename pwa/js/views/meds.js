@@ -204,7 +204,7 @@ async function restartMed(ctx, record) {
 }
 
 /** A new dose from a day: appended to the dose steps, and the dose shown from then on. */
-function changeDose(ctx, record) {
+export function changeDose(ctx, record) {
   const v = valuesOf(record);
   const rule = RULES.kinds.medication.fields.dose;
   const fields = [
@@ -290,6 +290,7 @@ export async function render(root, ctx) {
   root.replaceChildren(
     heading,
     h('p', { class: 'hint', text: 'What you take now and what you took before. A medication you stop stays here, with when and why.' }),
+    h('p', { class: 'more-logs' }, h('a', { href: '#/treatments', text: 'Treatment history' })),
     h('section', { class: 'card', 'aria-labelledby': 'meds-now-h' },
       h('h2', { id: 'meds-now-h', text: 'Taking now' }), current,
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', text: 'Add a medication',

@@ -6,6 +6,8 @@ import { h, newId } from '../ui.js';
 
 const PLACES = [
   ['#/routines', 'Routines and reminders', 'Medication, sleep and movement routines, and test reminders.'],
+  ['#/treatments', 'Treatment history', 'Each medication and clinic session, with doses, dates and weeks.'],
+  ['#/patterns', 'Patterns', 'Mood beside sleep, movement and alcohol; side effects by month.'],
   ['#/plan', 'My safety plan', 'Warning signs, what helps, and who to call. Works offline.'],
   ['#/phq9', 'PHQ-9 questionnaire', 'Nine questions about the last two weeks.'],
   ['#/gad7', 'GAD-7 questionnaire', 'Seven questions about worry and anxiety.'],
@@ -26,7 +28,7 @@ function place([href, text, hint]) {
 
 export async function render(root, ctx) {
   const { account } = ctx.db ? await readAccount(ctx.db) : { account: null };
-  const places = [PLACES[0], syncPlace(account), PLACES[4], ...PLACES.slice(1, 4)];
+  const places = [PLACES[0], syncPlace(account), PLACES[6], ...PLACES.slice(1, 6)];
   root.replaceChildren(
     h('h1', { tabindex: '-1', text: 'More' }),
     h('section', { class: 'card', 'aria-label': 'Places in Tend' },
