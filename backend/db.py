@@ -163,6 +163,31 @@ async def fetch_as(engine: Engine[Any], row_type: type[Row], sql: str, *args: An
     return converted
 
 
+async def fetch_tuples(engine: Engine[Any], sql: str, *args: Any) -> list[Sequence[Any]]:
+    """Like `fetch`, rows as tuples (in SELECT order): for reads of thousands of rows, where
+    building a dict per row costs more than the query (insights over a year: ~15,000)."""
+    query = _compiled(sql, engine.engine_type, len(args))
+    transaction = engine.current_transaction.get()
+    if isinstance(engine, SQLiteEngine):
+        if transaction is not None:
+            return await _sqlite_tuples(transaction.connection, query, args)
+        connection = await engine.get_connection()
+        try:
+            return await _sqlite_tuples(connection, query, args)
+        finally:
+            await connection.close()
+    # asyncpg Records are sequences already.
+    return list(await _run(engine, sql, args))
+
+
+async def _sqlite_tuples(
+    connection: aiosqlite.Connection, query: str, args: tuple[Any, ...]
+) -> list[Sequence[Any]]:
+    async with connection.execute(query, [*args]) as cursor:
+        cursor.row_factory = None  # this cursor only; the connection keeps dict rows
+        return list(await cursor.fetchall())
+
+
 async def execute(engine: Engine[Any], sql: str, *args: Any) -> None:
     await _run(engine, sql, args)
 

@@ -196,7 +196,7 @@ def all_week() -> list[int]:
     return [1, 2, 3, 4, 5, 6, 7]
 
 
-class DoseChange(msgspec.Struct, kw_only=True):
+class DoseChange(msgspec.Struct, kw_only=True, gc=False):
     on: LocalDate
     dose: Quantity
     unit: Unit | None = None

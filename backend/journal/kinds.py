@@ -1,4 +1,9 @@
-"""Record kinds v1 (data.md): one msgspec Struct per kind; a field without a default is required."""
+"""Record kinds v1 (data.md): one msgspec Struct per kind; a field without a default is required.
+
+`gc=False`: a kind holds JSON values only (never a reference cycle), and reading a year of
+one person's journal makes ~15,000 of them, which the cyclic collector would otherwise scan
+again and again (make bench: insights).
+"""
 
 from typing import Any, Literal
 
@@ -51,7 +56,7 @@ def follow_up_default(routine_kind: Any) -> int:
     return 30 if routine_kind == "medication" else 0
 
 
-class Checkin(msgspec.Struct, kw_only=True):
+class Checkin(msgspec.Struct, kw_only=True, gc=False):
     at: EventDateTime
     mood: Score10
     anxiety: Score10 | None = None
@@ -63,7 +68,7 @@ class Checkin(msgspec.Struct, kw_only=True):
     share_note: bool = False
 
 
-class Sleep(msgspec.Struct, kw_only=True):
+class Sleep(msgspec.Struct, kw_only=True, gc=False):
     night_of: EventDate
     bed_at: EventDateTime | None = None
     wake_at: EventDateTime | None = None
@@ -73,14 +78,14 @@ class Sleep(msgspec.Struct, kw_only=True):
     note: Note | None = None
 
 
-class Activity(msgspec.Struct, kw_only=True):
+class Activity(msgspec.Struct, kw_only=True, gc=False):
     at: EventDateTime
     minutes: Minutes
     kind: Literal["walk", "run", "cycle", "gym", "yoga", "housework", "other"] | None = None
     intensity: Literal["light", "moderate", "vigorous"] | None = None
 
 
-class Medication(msgspec.Struct, kw_only=True):
+class Medication(msgspec.Struct, kw_only=True, gc=False):
     name: Name
     as_needed: bool | None = None
     role: (
@@ -109,7 +114,7 @@ class Medication(msgspec.Struct, kw_only=True):
     notes: Note | None = None
 
 
-class Dose(msgspec.Struct, kw_only=True):
+class Dose(msgspec.Struct, kw_only=True, gc=False):
     medication_id: RecordRef
     at: EventDateTime
     status: Literal["taken", "skipped"]
@@ -119,7 +124,7 @@ class Dose(msgspec.Struct, kw_only=True):
     occurrence: Label | None = None
 
 
-class Effect(msgspec.Struct, kw_only=True):
+class Effect(msgspec.Struct, kw_only=True, gc=False):
     at: EventDateTime
     medication_id: RecordRef | None = None
     name: Name
@@ -127,21 +132,21 @@ class Effect(msgspec.Struct, kw_only=True):
     note: Note | None = None
 
 
-class Intake(msgspec.Struct, kw_only=True):
+class Intake(msgspec.Struct, kw_only=True, gc=False):
     at: EventDateTime
     kind: Literal["alcohol", "caffeine", "meal", "other"]
     amount: Drinks | None = None
     note: Note | None = None
 
 
-class Assessment(msgspec.Struct, kw_only=True):
+class Assessment(msgspec.Struct, kw_only=True, gc=False):
     at: EventDateTime
     instrument: Literal["phq9", "gad7"]
     answers: Answers
     difficulty: Score3 | None = None
 
 
-class Session(msgspec.Struct, kw_only=True):
+class Session(msgspec.Struct, kw_only=True, gc=False):
     at: EventDateTime
     type: Literal[
         "esketamine", "ketamine", "ect", "rtms", "tms_theta", "vns", "dbs", "therapy", "other"
@@ -153,7 +158,7 @@ class Session(msgspec.Struct, kw_only=True):
     note: Note | None = None
 
 
-class Lab(msgspec.Struct, kw_only=True):
+class Lab(msgspec.Struct, kw_only=True, gc=False):
     on: EventDate
     test: Literal["tsh", "vitamin_d", "lithium_level", "other"]
     value: Reading
@@ -161,7 +166,7 @@ class Lab(msgspec.Struct, kw_only=True):
     note: Note | None = None
 
 
-class Routine(msgspec.Struct, kw_only=True):
+class Routine(msgspec.Struct, kw_only=True, gc=False):
     kind: Literal["medication", "sleep", "movement", "checkin", "custom"]
     title: Name
     times: Times
@@ -177,7 +182,7 @@ class Routine(msgspec.Struct, kw_only=True):
             self.follow_up_minutes = follow_up_default(self.kind)
 
 
-class Profile(msgspec.Struct, kw_only=True):
+class Profile(msgspec.Struct, kw_only=True, gc=False):
     display_name: Label | None = None
     country: Country | None = None
     tz: TimeZone | None = None
@@ -186,7 +191,7 @@ class Profile(msgspec.Struct, kw_only=True):
     discreet_notifications: bool = True
 
 
-class SafetyPlan(msgspec.Struct, kw_only=True):
+class SafetyPlan(msgspec.Struct, kw_only=True, gc=False):
     warning_signs: Text | None = None
     coping: Text | None = None
     distractions: Text | None = None
@@ -195,21 +200,21 @@ class SafetyPlan(msgspec.Struct, kw_only=True):
     safe_environment: Text | None = None
 
 
-class Appointment(msgspec.Struct, kw_only=True):
+class Appointment(msgspec.Struct, kw_only=True, gc=False):
     at: LocalDateTime
     with_: Label | None = msgspec.field(default=None, name="with")
     place: Label | None = None
     note: Note | None = None
 
 
-class Measurement(msgspec.Struct, kw_only=True):
+class Measurement(msgspec.Struct, kw_only=True, gc=False):
     at: EventDateTime
     type: Literal["weight", "blood_pressure", "heart_rate", "other"]
     value: MeasurementValue
     unit: Unit | None = None
 
 
-class Question(msgspec.Struct, kw_only=True):
+class Question(msgspec.Struct, kw_only=True, gc=False):
     text: RequiredText
     answered: bool | None = None
 

@@ -95,11 +95,11 @@ def phq9_entries(journal: Journal) -> list[Phq9]:
 def trial_list(journal: Journal, phq9: list[Phq9], period: Period) -> list[Trial]:
     """One trial per medication whose time on it overlaps the period, oldest start first."""
     routines: dict[str, list[Routine]] = defaultdict(list)
-    for _, routine in journal.of(Routine):
+    for routine in journal.values(Routine):
         if routine.kind == "medication" and routine.medication_id is not None:
             routines[routine.medication_id.lower()].append(routine)
     doses: dict[str, list[Dose]] = defaultdict(list)
-    for _, dose in journal.of(Dose):
+    for dose in journal.values(Dose):
         doses[dose.medication_id.lower()].append(dose)
     trials = []
     for med_id, med in journal.of(Medication):

@@ -1,6 +1,7 @@
 """`make bench`: run the sync benchmarks, print a table, write bench-results/bench.json.
 
-Usage: python -m tests.bench.run [push] [pull] [concurrent] [--profile] [--strict]
+Usage: python -m tests.bench.run [push] [pull] [concurrent] [reminders] [pwa] [insights]
+       [--profile] [--strict]
 With no names every benchmark runs. --profile prints where the time goes instead (cProfile:
 the timed requests of push and pull, the server process's CPU for concurrent).
 """
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import bench_pwa, bench_reminders, bench_sync
+from tests.bench import bench_insights, bench_pwa, bench_reminders, bench_sync
 from tests.bench.bench_sync import bench_concurrent, bench_pull, bench_push
 
 RESULTS = Path("bench-results/bench.json")
@@ -52,6 +53,7 @@ BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, Any]]]] = {
     "concurrent": bench_concurrent,
     "reminders": bench_reminder_delivery,
     "pwa": bench_app,
+    "insights": bench_insights.run,
 }
 # Published numbers the issue compares against (same workloads).
 COMPARISON = {
@@ -60,6 +62,7 @@ COMPARISON = {
     "concurrent": {"Kinto 26": "p99 6.8 s", "pouchdb-server 4.2 (no fsync)": "p99 0.93 s"},
     "reminders": {},
     "pwa": {"a React mood-tracker PWA": "840 ms offline reload, 1.7 MB precached"},
+    "insights": {},
 }
 
 
@@ -112,6 +115,24 @@ def _rows(name: str, result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "",
                 "",
             ),
+        ]
+    if name == "insights":
+        return [
+            (
+                f"insights, a dense year ({result[db]['records']:,} records), {label}",
+                f"{result[db]['request_ms']:.0f} ms",
+                f"<= {result['target_ms']:.0f} ms",
+                "ok" if result[db]["ok"] else "MISSED",
+            )
+            for db, label in (("sqlite", "SQLite"), ("postgres", "PG"))
+        ] + [
+            (
+                f"  read / derive, {label}",
+                f"{result[db]['read_ms']:.0f} ms / {result[db]['derive_ms']:.0f} ms",
+                "",
+                "",
+            )
+            for db, label in (("sqlite", "SQLite"), ("postgres", "PG"))
         ]
     if name == "pwa":
 
