@@ -34,8 +34,10 @@ def person_today(records: Sequence[JournalRecord], now: datetime) -> date:
 
 def check_period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
     """The asked-for period, or the last 90 days up to today; 400 `invalid-period` when unusable."""
-    end = end or (today if start is None else min(today, start + timedelta(days=DEFAULT_DAYS - 1)))
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    # One date alone asks for the 90 days from or up to it, so it is never an invalid period.
+    span = timedelta(days=DEFAULT_DAYS - 1)
+    end = end or (today if start is None else start + span)
+    start = start or end - span
     if start > end:
         raise InvalidInput("`from` must be on or before `to`.", code="invalid-period")
     if (end - start).days + 1 > MAX_DAYS:

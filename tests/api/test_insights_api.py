@@ -128,6 +128,10 @@ async def test_without_dates_the_last_90_days_up_to_today(app: Litestar) -> None
     assert insights["to"] in {today.isoformat(), (today + timedelta(days=1)).isoformat()}
     span = date.fromisoformat(insights["to"]) - date.fromisoformat(insights["from"])
     assert span == timedelta(days=89)
+    # One date alone is the 90 days from it (even ones still to come), never a 400.
+    later = (await alice.get("/api/v1/insights?from=2030-01-01")).json()
+    assert (later["from"], later["to"]) == ("2030-01-01", "2030-03-31")
+    assert later["completeness_pct"] is None  # none of those days has happened yet
 
 
 async def test_a_period_that_cannot_be_read_is_a_clear_400(app: Litestar) -> None:
