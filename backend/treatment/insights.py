@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from backend.journal.kinds import (
     Activity,
@@ -115,9 +115,17 @@ def trial_list(journal: Journal, phq9: list[Phq9], period: Period) -> list[Trial
 
 def completeness(journal: Journal, period: Period) -> float | None:
     """% of the period's days (up to today) with any entry: an absence is not read as a zero."""
-    days: set[date] = set()
-    for struct in (Checkin, Activity, Dose, Effect, Intake, Assessment, Session, Measurement):
-        days.update(local_date(value.at) for value in journal.values(struct))  # type: ignore[attr-defined]
+    moments: list[datetime] = [
+        *(v.at for v in journal.values(Checkin)),
+        *(v.at for v in journal.values(Activity)),
+        *(v.at for v in journal.values(Dose)),
+        *(v.at for v in journal.values(Effect)),
+        *(v.at for v in journal.values(Intake)),
+        *(v.at for v in journal.values(Assessment)),
+        *(v.at for v in journal.values(Session)),
+        *(v.at for v in journal.values(Measurement)),
+    ]
+    days = {local_date(moment) for moment in moments}
     days.update(sleep.night_of for sleep in journal.values(Sleep))
     days.update(lab.on for lab in journal.values(Lab))
     return percent(sum(1 for day in days if day in period), period.days)

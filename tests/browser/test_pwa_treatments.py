@@ -61,7 +61,10 @@ def test_a_medication_with_two_dose_changes_shows_its_steps_and_weeks(
 ) -> None:
     page = open_app(new_context(), server_url)
     day = date.fromisoformat(today(page))
-    on = lambda n: (day - timedelta(days=n)).isoformat()  # noqa: E731
+
+    def on(days_ago: int) -> str:
+        return (day - timedelta(days=days_ago)).isoformat()
+
     # Added on Medications as a person would, then two dose changes from the new screen.
     page.goto(server_url + "/#/meds")
     page.get_by_role("link", name="Treatment history").wait_for()
