@@ -25,6 +25,7 @@ from backend.openapi import ExactStructSchemaPlugin, openapi_config
 from backend.reminders.routes import reminders_router
 from backend.services import build_services, dependencies, running
 from backend.settings import Settings, load_settings
+from backend.sharing.routes import share_pages, share_router
 from backend.static import StaticFileSystem
 from backend.sync.routes import sync_router
 from backend.treatment.routes import insights_router
@@ -68,6 +69,8 @@ def _route_handlers(pwa_dir: Path) -> list[ControllerRouterHandler]:
         sync_router,
         reminders_router,
         insights_router,
+        share_router,
+        *share_pages,
     ]
     if pwa_dir.is_dir():
         handlers.append(

@@ -18,10 +18,13 @@ _BASE_HEADERS = [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 _HSTS = (b"strict-transport-security", HSTS.encode())
 # Set here and nowhere else: error responses made before routing carry them too, and a
 # copy from there must not make a second one.
-_REPLACED = {name for name, _ in _BASE_HEADERS} | {_HSTS[0]}
+_REPLACED = {name for name, _ in _BASE_HEADERS} | {_HSTS[0], b"x-robots-tag"}
 # The shell must be revalidated so a new release is noticed; /api/ answers are private.
 _NO_CACHE_PATHS = {"/", "/index.html", "/sw.js", "/manifest.webmanifest"}
 _JSON_TYPES = ("application/json",)
+_CSP = b"content-security-policy"
+_SHARE_PATHS = ("/s/", "/api/v1/shares/preview")
+_NO_CONTENT_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 # PostgreSQL text cannot hold NUL: every request text stored or looked up as-is (not inside
 # JSON, where NUL is the escape \u0000) matches this, so a NUL is a 400 and never a 500.
 NO_NUL = r"^[^\x00]*$"
@@ -32,18 +35,21 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
-        path: str = scope.get("path", "")
+        # The raw path: the PWA's static mount at / rewrites `path` for what it serves.
+        path = bytes(scope.get("raw_path") or b"").decode("latin-1") or scope.get("path", "")
         https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                api = path.startswith("/api/")
+                # /api/ answers and clinician pages are private: never stored anywhere.
+                api = path.startswith(("/api/", "/s/")) or path == "/s"
+                original = list(message.get("headers", []))
                 headers = [
                     (k, v)
-                    for k, v in message.get("headers", [])
+                    for k, v in original
                     if k.lower() not in _REPLACED and not (api and k.lower() == b"cache-control")
                 ]
-                headers.extend(_BASE_HEADERS)
+                headers.extend(_share_headers(path, original) or _BASE_HEADERS)
                 if https:
                     headers.append(_HSTS)
                 if api:
@@ -60,6 +66,16 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_with_headers)
 
     return middleware
+
+
+def _share_headers(path: str, original: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A clinician page (`/s/...`, the person's preview) keeps its own stricter CSP, and is
+    never stored or indexed; an error made there before routing gets the strictest CSP."""
+    if not (path.startswith(_SHARE_PATHS) or path == "/s"):
+        return []
+    csp = next((v for k, v in original if k.lower() == _CSP), _NO_CONTENT_CSP)
+    others = [(k, v) for k, v in _BASE_HEADERS if k != _CSP]
+    return [*others, (_CSP, csp), (b"x-robots-tag", b"noindex, nofollow")]
 
 
 def options_allow_middleware(app: ASGIApp) -> ASGIApp:

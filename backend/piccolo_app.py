@@ -21,6 +21,7 @@ from backend.reminders.tables import (
     Reminder,
     RoutineHorizon,
 )
+from backend.sharing.tables import Share, ShareAccess, ShareGrant
 from backend.sync.tables import Change, Record, SyncState
 
 TABLES = [
@@ -38,6 +39,9 @@ TABLES = [
     Delivery,
     RoutineHorizon,
     LoggedMarker,
+    Share,
+    ShareGrant,
+    ShareAccess,
 ]
 
 APP_CONFIG = AppConfig(

@@ -29,6 +29,7 @@ from backend.reminders.sender import ReminderSender
 from backend.reminders.service import ReminderService
 from backend.reminders.vapid import VapidKeys, load_or_create_vapid
 from backend.settings import Settings
+from backend.sharing.service import ShareService
 from backend.sync.service import SyncService
 
 log = logging.getLogger("tend")
@@ -44,6 +45,7 @@ class Services:
     engine: Engine[Any]
     accounts: AccountService
     sync: SyncService
+    shares: ShareService
     # Set while `running`: they need the push client, which lives in the event loop.
     reminder_service: ReminderService | None = None
     vapid_keys: VapidKeys | None = None
@@ -70,7 +72,7 @@ def build_services(settings: Settings) -> Services:
     accounts = AccountService(engine, settings, passwords)
     sync = SyncService(engine, settings, accounts)
     sync.listeners.append(ReminderListener(engine))
-    return Services(settings, engine, accounts, sync)
+    return Services(settings, engine, accounts, sync, ShareService(engine, settings, passwords))
 
 
 @asynccontextmanager
@@ -136,6 +138,7 @@ def dependencies(services: Services) -> dict[str, Provide]:
         "accounts": value(lambda: services.accounts),
         "sync_service": value(lambda: services.sync),
         "journal": value(lambda: services.sync),
+        "shares": value(lambda: services.shares),
         "reminders": value(services.reminders),
         "vapid": value(services.vapid),
     }

@@ -99,6 +99,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Test pushes per person in this many seconds.
     push_test_limit: AtLeastOne = 5
     push_test_window_seconds: AtLeastOne = 900
+    # Share-link requests that find no link (or a wrong code) per client address in this
+    # many seconds; past it every share request from the address waits (no oracle).
+    share_guess_limit: AtLeastOne = 30
+    share_guess_window_seconds: AtLeastOne = 900
     scheduler_enabled: Flag = True
     scheduler_interval_seconds: Seconds = 15.0
 

@@ -144,25 +144,31 @@ class EventLimiter:
         self._window_us = window_seconds * 1_000_000
         self._message = message
 
+    async def check(self, key: str, now: datetime) -> None:
+        """Raise RateLimited when `key` has used up its events, without counting one: for
+        limits on failures (share-link guesses), counted with `take` once one fails."""
+        await self._raise_if_used_up(key[:64], now)
+
+    async def _raise_if_used_up(self, key: str, now: datetime) -> None:
+        rows = await fetch_as(
+            self._engine,
+            _Attempt,
+            "SELECT at_us FROM rate_event WHERE bucket = {} AND subject = {} AND at_us > {}"
+            " ORDER BY at_us DESC LIMIT {}",
+            self._bucket,
+            key,
+            _us(now) - self._window_us,
+            self._limit,
+        )
+        if len(rows) >= self._limit:
+            raise RateLimited(self._message, retry_after=_retry_after(rows, self._window_us, now))
+
     async def take(self, key: str, now: datetime) -> None:
         """Count one event for `key`; raise RateLimited (with Retry-After) when used up."""
         key = key[:64]
         async with write_transaction(self._engine):
             await _lock(self._engine, (f"rate:{self._bucket}", key))
-            rows = await fetch_as(
-                self._engine,
-                _Attempt,
-                "SELECT at_us FROM rate_event WHERE bucket = {} AND subject = {} AND at_us > {}"
-                " ORDER BY at_us DESC LIMIT {}",
-                self._bucket,
-                key,
-                _us(now) - self._window_us,
-                self._limit,
-            )
-            if len(rows) >= self._limit:
-                raise RateLimited(
-                    self._message, retry_after=_retry_after(rows, self._window_us, now)
-                )
+            await self._raise_if_used_up(key, now)
             await execute(
                 self._engine,
                 "INSERT INTO rate_event (bucket, subject, at_us) VALUES ({}, {}, {})",

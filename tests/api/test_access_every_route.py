@@ -3,7 +3,7 @@
 The routes come from the running app (`app.routes`), so a route added later fails
 `test_every_route_has_an_access_case` until it is listed here: in PUBLIC with the reason it
 needs no session, or in CASES with how to call it using Alice's ids (record ids, change ids,
-device ids, push endpoints, snooze occurrences, passphrase, sync epoch; share ids later).
+device ids, push endpoints, snooze occurrences, passphrase, sync epoch, share ids).
 
 For each case Bob, signed in, makes the request with Alice's id and again with a fresh
 random one (or, where api.md says so, a refused one). Alice's id must get him the answer
@@ -55,6 +55,7 @@ class Ids:
     endpoint: str
     occurrence: str
     epoch: str
+    share_id: str
 
     def secrets(self) -> set[str]:
         return {
@@ -66,6 +67,7 @@ class Ids:
             self.endpoint.rsplit("/", 1)[1],
             self.occurrence,
             self.epoch,
+            self.share_id,
             SECRET_NOTE,
         }
 
@@ -87,6 +89,7 @@ def random_ids(origin: str) -> Ids:
         endpoint=f"{origin}/push/{secrets.token_urlsafe(12)}",
         occurrence=f"{rid}@{DAY}T08:00+00:00",
         epoch=str(uuid.uuid4()),
+        share_id=str(uuid.uuid4()),
     )
 
 
@@ -164,6 +167,9 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/"): "the PWA's index.html",
     ("GET", "/{file_path}"): "the PWA's static files",
     ("HEAD", "/{file_path}"): "the PWA's static files",
+    ("GET", "/s"): "the clinician's share pages: the link's token is the secret, no session",
+    ("GET", "/s/{rest}"): "the clinician's share pages: the link's token is the secret",
+    ("POST", "/s/{rest}"): "a share link's passcode form: the token and the code are the secrets",
 }
 
 NO_ID = "no id: answers about Bob only"
@@ -240,6 +246,16 @@ CASES: dict[tuple[str, str], list[Probe]] = {
     ("GET", "/api/v1/sync/status"): [probe(NO_ID, lambda a, b: ("/api/v1/sync/status", None), 200)],
     ("GET", "/api/v1/insights"): [
         probe(NO_ID, lambda a, b: (f"/api/v1/insights?from=2026-01-01&to={DAY}", None), 200)
+    ],
+    ("POST", "/api/v1/shares"): [
+        probe(NO_ID, lambda a, b: ("/api/v1/shares", {"categories": ["checkin"]}), 201)
+    ],
+    ("GET", "/api/v1/shares"): [probe(NO_ID, lambda a, b: ("/api/v1/shares", None), 200)],
+    ("GET", "/api/v1/shares/preview"): [
+        probe(NO_ID, lambda a, b: ("/api/v1/shares/preview", None), 200)
+    ],
+    ("DELETE", "/api/v1/shares/{share_id}"): [
+        probe("Alice's share id", lambda a, b: (f"/api/v1/shares/{a.share_id}", None), 404)
     ],
     ("GET", "/api/v1/records/{record_id}/history"): [
         probe(
@@ -431,6 +447,8 @@ async def set_up_alice(app: Litestar, push: LocalPushService) -> tuple[httpx.Asy
         "SELECT occurrence FROM reminder WHERE routine_id = {} LIMIT 1",
         uuid.UUID(routine_id),
     )
+    shared = await alice.post("/api/v1/shares", json={"categories": ["checkin", "notes"]})
+    assert shared.status_code == 201, shared.text
     ids = Ids(
         user_id=signed.json()["user_id"],
         username="alice_private",
@@ -441,6 +459,7 @@ async def set_up_alice(app: Litestar, push: LocalPushService) -> tuple[httpx.Asy
         endpoint=sub.endpoint,
         occurrence=rows[0]["occurrence"],
         epoch=synced.json()["epoch"],
+        share_id=shared.json()["id"],
     )
     return alice, ids, sub.id
 
@@ -453,6 +472,7 @@ async def fingerprint(world: World) -> Any:
     export = await alice.get("/api/v1/account/export")
     history = await alice.get(f"/api/v1/records/{ids.record_id}/history")
     status = await alice.get("/api/v1/sync/status")
+    shares = await alice.get("/api/v1/shares")
     user = uuid.UUID(ids.user_id)
 
     def rows(sql: str) -> Any:
@@ -470,6 +490,7 @@ async def fingerprint(world: World) -> Any:
             status.status_code,
             {k: v for k, v in status.json().items() if k != "server_time"},
         ),
+        "shares": (shares.status_code, shares.json()),
         "sessions": await rows("SELECT id, device_id FROM session WHERE user_id = {} ORDER BY id"),
         "subscriptions": await rows(
             "SELECT id, device_id, endpoint, p256dh, auth FROM push_subscription"
