@@ -1,6 +1,6 @@
 """`make bench`: run the sync benchmarks, print a table, write bench-results/bench.json.
 
-Usage: python -m tests.bench.run [push] [pull] [concurrent] [reminders] [pwa] [insights]
+Usage: python -m tests.bench.run [push] [pull] [concurrent] [reminders] [pwa] [insights] [share]
        [--profile] [--strict]
 With no names every benchmark runs. --profile prints where the time goes instead (cProfile:
 the timed requests of push and pull, the server process's CPU for concurrent).
@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import bench_insights, bench_pwa, bench_reminders, bench_sync
+from tests.bench import bench_insights, bench_pwa, bench_reminders, bench_share, bench_sync
 from tests.bench.bench_sync import bench_concurrent, bench_pull, bench_push
 
 RESULTS = Path("bench-results/bench.json")
@@ -54,6 +54,7 @@ BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, Any]]]] = {
     "reminders": bench_reminder_delivery,
     "pwa": bench_app,
     "insights": bench_insights.run,
+    "share": bench_share.run,
 }
 # Published numbers the issue compares against (same workloads).
 COMPARISON = {
@@ -63,6 +64,7 @@ COMPARISON = {
     "reminders": {},
     "pwa": {"a React mood-tracker PWA": "840 ms offline reload, 1.7 MB precached"},
     "insights": {},
+    "share": {},
 }
 
 
@@ -129,6 +131,25 @@ def _rows(name: str, result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             (
                 f"  read / derive, {label}",
                 f"{result[db]['read_ms']:.0f} ms / {result[db]['derive_ms']:.0f} ms",
+                "",
+                "",
+            )
+            for db, label in (("sqlite", "SQLite"), ("postgres", "PG"))
+        ]
+    if name == "share":
+        return [
+            (
+                f"clinician summary, a dense year ({result[db]['records']:,} records), {label}",
+                f"{result[db]['page_ms']:.0f} ms",
+                f"<= {result['target_ms']:.0f} ms",
+                "ok" if result[db]["ok"] else "MISSED",
+            )
+            for db, label in (("sqlite", "SQLite"), ("postgres", "PG"))
+        ] + [
+            (
+                f"  build / render / FHIR request, {label}",
+                f"{result[db]['build_ms']:.0f} / {result[db]['render_ms']:.0f} ms"
+                f" / {result[db]['fhir_ms']:.0f} ms",
                 "",
                 "",
             )
