@@ -101,7 +101,13 @@ def qr_svg(url: str) -> str:
     """The link as a QR code: an SVG document, made here so the app needs no QR library."""
     out = io.BytesIO()
     segno.make(url, error="m").save(
-        out, kind="svg", scale=4, border=2, xmldecl=False, title="QR code of the share link"
+        out,
+        kind="svg",
+        scale=4,
+        border=2,
+        light="white",
+        xmldecl=False,
+        title="QR code of the share link",
     )
     return out.getvalue().decode("utf-8")
 

@@ -72,6 +72,7 @@ export const ON_OPEN = [
   '/js/insights-copy.js',
   '/js/views/treatments.js',
   '/js/views/patterns.js',
+  '/js/views/share.js',
 ];
 
 /** Every file stored before or right after install (ON_OPEN files join once opened). */

@@ -17,6 +17,7 @@ const routes = {
   more: () => import('./views/more.js'),
   treatments: () => import('./views/treatments.js'),
   patterns: () => import('./views/patterns.js'),
+  share: () => import('./views/share.js'),
   // A reminder's link (#/log/dose?medication=…&occurrence=…): Today with that log form open.
   log: () => import('./views/routines.js').then((m) => ({ render: m.renderLog })),
 };
@@ -24,7 +25,7 @@ const routes = {
 // Screens reached from a tab of the bottom bar, and that tab.
 const NAV_OWNER = {
   day: 'today', log: 'today', phq9: 'today', gad7: 'today',
-  settings: 'more', routines: 'more', account: 'more', plan: 'more', treatments: 'meds', patterns: 'more',
+  settings: 'more', routines: 'more', account: 'more', plan: 'more', treatments: 'meds', patterns: 'more', share: 'more',
 };
 
 // Offline, an ON_OPEN screen (precache.js) never opened is missing.
@@ -57,7 +58,7 @@ export async function show(root, ctx, { focus = true } = {}) {
     else a.removeAttribute('aria-current');
   }
   document.title = name === 'today' ? 'Tend' : `${root.querySelector('h1')?.textContent ?? 'Tend'} · Tend`;
-  // Focus on the new heading: screen readers announce the change.
+  // Focus the new heading: screen readers announce it.
   if (focus) root.querySelector('h1')?.focus();
   return handle;
 }

@@ -207,8 +207,8 @@ def test_both_screens_open_offline_once_opened_and_say_so_when_never_opened(
     for route, heading in (("#/treatments", "Treatment history"), ("#/patterns", "Patterns")):
         page.goto(f"{server_url}/{route}")
         expect(page.get_by_role("heading", name=heading, level=1, exact=True)).to_be_visible()
-    expect(page.get_by_role("link", name="Export for your clinician")).to_have_attribute(
-        "href", "#/settings"
+    expect(page.get_by_role("link", name="Share with my clinician")).to_have_attribute(
+        "href", "#/share"
     )
 
 

@@ -65,7 +65,7 @@ export function onwardLinks(...links) {
   return h('div', {}, ...links.map(([href, text]) => h('p', { class: 'more-logs' }, h('a', { href, text }))));
 }
 
-export const CLINICIAN_LINK = ['#/settings', 'Export for your clinician'];
+export const CLINICIAN_LINK = ['#/share', 'Share with my clinician'];
 
 async function draw(parts, ctx, state) {
   const records = await listKind(ctx.db, 'medication');
