@@ -255,3 +255,15 @@ def test_a_dense_year_renders_fast() -> None:
         times.append(time.perf_counter() - began)
     assert statistics.median(times) < 0.05, times  # issue 13: page <= 300 ms end to end
     assert len(html) < 200_000
+
+
+def test_a_trial_begun_before_the_period_says_so_instead_of_showing_an_older_phq9() -> None:
+    """The share never shows a PHQ-9 from before its period, so a trial's start score that
+    falls before it reads "before period", not a blank that looks like a missing answer."""
+    scope = Scope(date(2026, 2, 1), END, ALL)
+    shown = scoped(journal(), scope)
+    summary = build_summary(shown, scope, today=TODAY, as_of=AS_OF)
+    row = re.search(r'<td data-label="PHQ-9">(.*?)</td>', render_summary(summary, base_path=None))
+    assert row is not None
+    assert unescape(row.group(1)).startswith("before period→8"), row.group(1)
+    assert "20→" not in row.group(1)
