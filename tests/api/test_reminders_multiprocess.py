@@ -19,7 +19,8 @@ from tests.api.test_reminders import subscribe
 from tests.conftest import signup
 from tests.support.push_service import LocalPushService
 
-pytestmark = pytest.mark.postgres_only
+# serial: under parallel load one process can claim every row before the other has started.
+pytestmark = [pytest.mark.postgres_only, pytest.mark.serial]
 
 
 async def test_two_scheduler_processes_deliver_each_reminder_once(
