@@ -30,6 +30,7 @@ from tests.browser.pwa_support import (
     sync_now,
     tap_mood,
     wait_for,
+    wait_started,
 )
 from tests.support.live_server import LiveServer
 
@@ -152,12 +153,16 @@ def test_same_field_edited_on_two_devices_converges_and_is_flagged(
     assert record["_conflict"] is True
     a.get_by_role("link", name="Today").click()
     a.reload()
+    # Started first: the click must not race the start-up sync that redraws the list.
+    wait_started(a)
     flag = a.locator("#entries").get_by_text("Changed on two devices")
     expect(flag).to_be_visible()
     a.get_by_role("button", name=re.compile("^Compare versions")).click()
-    a.get_by_role("dialog", name="Changed on two devices").get_by_role(
-        "button", name="Keep version A"
-    ).click()
+    compare = a.get_by_role("dialog", name="Changed on two devices")
+    # Both versions side by side: A is this device's 8, B the other device's 3.
+    expect(compare.get_by_role("row", name=re.compile("Mood"))).to_contain_text("8")
+    expect(compare.get_by_role("row", name=re.compile("Mood"))).to_contain_text("3")
+    compare.get_by_role("button", name="Keep version A").click()
     expect(flag).to_have_count(0)
     sync_now(a)
     sync_now(b)
