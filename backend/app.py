@@ -26,6 +26,7 @@ from backend.reminders.routes import reminders_router
 from backend.services import build_services, dependencies, running
 from backend.settings import Settings, load_settings
 from backend.sharing.routes import share_pages, share_router
+from backend.sharing.shl_routes import shl_routes
 from backend.static import StaticFileSystem
 from backend.sync.routes import sync_router
 from backend.treatment.routes import insights_router
@@ -71,6 +72,7 @@ def _route_handlers(pwa_dir: Path) -> list[ControllerRouterHandler]:
         insights_router,
         share_router,
         *share_pages,
+        *shl_routes,
     ]
     if pwa_dir.is_dir():
         handlers.append(

@@ -143,6 +143,7 @@ def problem(
     headers: dict[str, str] | None = None,
     *,
     https: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
     # Errors raised before routing (404, 405) bypass route middleware, so the security
     # headers (and HSTS on https) are set here too.
@@ -152,6 +153,7 @@ def problem(
         "status": status,
         "detail": detail,
         "code": code,
+        **(extra or {}),
     }
     all_headers = {**SECURITY_HEADERS, "cache-control": "no-store", **(headers or {})}
     if https:

@@ -23,7 +23,15 @@ _REPLACED = {name for name, _ in _BASE_HEADERS} | {_HSTS[0], b"x-robots-tag"}
 _NO_CACHE_PATHS = {"/", "/index.html", "/sw.js", "/manifest.webmanifest"}
 _JSON_TYPES = ("application/json",)
 _CSP = b"content-security-policy"
-_SHARE_PATHS = ("/s/", "/api/v1/shares/preview")
+_SHARE_PATHS = ("/s/", "/shl/", "/api/v1/shares/preview")
+# Health links are read by clinic software, browser-based viewers included: any origin may
+# call them (no cookie is involved, the secrets are in the URL and the body).
+_CORS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+    (b"access-control-allow-headers", b"content-type"),
+    (b"access-control-max-age", b"600"),
+]
 _NO_CONTENT_CSP = b"default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 # PostgreSQL text cannot hold NUL: every request text stored or looked up as-is (not inside
 # JSON, where NUL is the escape \u0000) matches this, so a NUL is a 400 and never a 500.
@@ -42,7 +50,7 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 # /api/ answers and clinician pages are private: never stored anywhere.
-                api = path.startswith(("/api/", "/s/")) or path == "/s"
+                api = path.startswith(("/api/", "/s/", "/shl/")) or path == "/s"
                 original = list(message.get("headers", []))
                 headers = [
                     (k, v)
@@ -60,6 +68,8 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
                     headers.append((b"cache-control", b"no-cache"))
                 if path == "/sw.js":
                     headers.append((b"service-worker-allowed", b"/"))
+                if path.startswith("/shl/"):
+                    headers.extend(_CORS)
                 message["headers"] = headers
             await send(message)
 

@@ -21,7 +21,7 @@ from backend.reminders.tables import (
     Reminder,
     RoutineHorizon,
 )
-from backend.sharing.tables import Share, ShareAccess, ShareGrant
+from backend.sharing.tables import Share, ShareAccess, ShareGrant, ShlFile
 from backend.sync.tables import Change, Record, SyncState
 
 TABLES = [
@@ -42,6 +42,7 @@ TABLES = [
     Share,
     ShareGrant,
     ShareAccess,
+    ShlFile,
 ]
 
 APP_CONFIG = AppConfig(

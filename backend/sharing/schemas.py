@@ -21,8 +21,9 @@ ExpiryDays = Annotated[int, Meta(ge=1, le=90)]
 Passcode = Annotated[str, Meta(min_length=4, max_length=32, pattern=NO_NUL)]
 ShareLabel = Annotated[str, Meta(max_length=80, pattern=NO_NUL)]
 Status = Literal["active", "expired", "revoked", "locked"]
-# What an access opened; `wrong-code` is a passcode that was not right.
-AccessKind = Literal["summary", "fhir", "csv", "wrong-code"]
+# What an access opened; `health-link` is a manifest fetched by a clinic's software, and
+# `wrong-code` a passcode that was not right.
+AccessKind = Literal["summary", "fhir", "csv", "health-link", "wrong-code"]
 
 
 class ShareRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -44,6 +45,9 @@ class CreatedShare(msgspec.Struct, kw_only=True):
     expires_at: datetime
     # The link as a QR code (an SVG document), for a clinician to scan from the screen.
     qr_svg: str
+    # The same share as a SMART Health Link, for a clinic's software; given out only here.
+    shlink: str
+    shlink_qr_svg: str
 
 
 class Access(msgspec.Struct, kw_only=True):
@@ -51,6 +55,8 @@ class Access(msgspec.Struct, kw_only=True):
     # Coarse, e.g. "Safari on iPhone": never the full user-agent or an address.
     agent: str
     what: AccessKind
+    # The name a clinic's software gave when it fetched the health link; null otherwise.
+    recipient: str | None = None
 
 
 class ShareInfo(msgspec.Struct, kw_only=True):

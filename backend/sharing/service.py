@@ -11,7 +11,7 @@ import io
 import secrets
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 import segno
@@ -23,6 +23,7 @@ from backend.accounts.service import hash_token
 from backend.db import execute, fetch_as, write_transaction
 from backend.errors import InvalidInput, NotFound
 from backend.settings import Settings
+from backend.sharing import shl
 from backend.sharing.schemas import (
     Access,
     AccessKind,
@@ -54,6 +55,8 @@ class ShareRow(msgspec.Struct, kw_only=True):
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    # The health link's key, wrapped under its manifest id (backend/sharing/shl.py).
+    shl_key: str
 
     @property
     def scope(self) -> Scope:
@@ -72,15 +75,22 @@ class _AccessRow(msgspec.Struct, kw_only=True):
     at: datetime
     agent: str
     what: AccessKind
+    recipient: str | None
 
 
 class _Count(msgspec.Struct):
     failed_codes: int
 
 
+class Attempt(NamedTuple):
+    right: bool
+    # Wrong codes the link still takes before it locks.
+    remaining: int
+
+
 _SHARE_COLUMNS = (
     "id, user_id, label, start_on, end_on, categories, passcode_hash, failed_codes,"
-    " created_at, expires_at, revoked_at"
+    " created_at, expires_at, revoked_at, shl_key"
 )
 
 
@@ -97,7 +107,7 @@ def check_categories(categories: list[str] | None) -> frozenset[str]:
     return chosen
 
 
-def qr_svg(url: str) -> str:
+def qr_svg(url: str, title: str = "QR code of the share link") -> str:
     """The link as a QR code: an SVG document, made here so the app needs no QR library."""
     out = io.BytesIO()
     segno.make(url, error="m").save(
@@ -107,7 +117,7 @@ def qr_svg(url: str) -> str:
         border=2,
         light="white",
         xmldecl=False,
-        title="QR code of the share link",
+        title=title,
     )
     return out.getvalue().decode("utf-8")
 
@@ -143,13 +153,14 @@ class ShareService:
         scope = await self.person_scope(user_id, body.from_, body.to, body.categories, now)
         passcode_hash = await self._passwords.hash(body.passcode) if body.passcode else ""
         token = secrets.token_urlsafe(18)
+        manifest_id, key = shl.new_manifest_id(), shl.new_key()
         share_id = uuid.uuid4()
         expires_at = now + timedelta(days=body.expires_in_days)
         await execute(
             self._engine,
             "INSERT INTO share (id, user_id, token_hash, label, start_on, end_on, categories,"
-            " passcode_hash, failed_codes, created_at, expires_at)"
-            " VALUES ({}, {}, {}, {}, {}, {}, {}, {}, 0, {}, {})",
+            " passcode_hash, failed_codes, created_at, expires_at, shl_id_hash, shl_key)"
+            " VALUES ({}, {}, {}, {}, {}, {}, {}, {}, 0, {}, {}, {}, {})",
             share_id,
             user_id,
             hash_token(token),
@@ -160,9 +171,28 @@ class ShareService:
             passcode_hash,
             now,
             expires_at,
+            hash_token(manifest_id),
+            shl.wrap_key(key, manifest_id),
         )
-        url = f"{base_url.rstrip('/')}/s/{token}"
-        return CreatedShare(id=share_id, url=url, expires_at=expires_at, qr_svg=qr_svg(url))
+        base = base_url.rstrip("/")
+        url = f"{base}/s/{token}"
+        link = shl.shlink(
+            shl.Payload(
+                url=f"{base}/shl/{manifest_id}",
+                key=key,
+                exp=int(expires_at.timestamp()),
+                passcode=bool(passcode_hash),
+                label=body.label or "",
+            )
+        )
+        return CreatedShare(
+            id=share_id,
+            url=url,
+            expires_at=expires_at,
+            qr_svg=qr_svg(url),
+            shlink=link,
+            shlink_qr_svg=qr_svg(link, "QR code of the health link"),
+        )
 
     async def shares_of(self, user_id: uuid.UUID, now: datetime) -> list[ShareInfo]:
         shares = await fetch_as(
@@ -174,13 +204,13 @@ class ShareService:
         accesses = await fetch_as(
             self._engine,
             _AccessRow,
-            "SELECT a.share_id, a.at, a.agent, a.what FROM share_access a"
+            "SELECT a.share_id, a.at, a.agent, a.what, a.recipient FROM share_access a"
             " JOIN share s ON s.id = a.share_id WHERE s.user_id = {} ORDER BY a.at DESC",
             user_id,
         )
         by_share: dict[uuid.UUID, list[Access]] = {}
         for row in accesses:
-            access = Access(at=row.at, agent=row.agent, what=row.what)
+            access = Access(at=row.at, agent=row.agent, what=row.what, recipient=row.recipient)
             by_share.setdefault(row.share_id, []).append(access)
         return [_info(share, by_share.get(share.id, []), now) for share in shares]
 
@@ -197,14 +227,29 @@ class ShareService:
         )
         if not rows:
             raise NotFound("There is no such share.", code="share-not-found")
+        # Files already handed out as `location` URLs go too, not only later manifests.
+        await execute(self._engine, "DELETE FROM shl_file WHERE share_id = {}", share_id)
 
     async def active(self, token: str, now: datetime) -> ShareRow | None:
         """The share this token opens, when it is neither expired, revoked nor locked."""
+        return await self._active("token_hash", token, now)
+
+    async def active_link(self, manifest_id: str, now: datetime) -> ShareRow | None:
+        """The share whose health link has this manifest id, when it is active."""
+        return await self._active("shl_id_hash", manifest_id, now)
+
+    async def active_by_id(self, share_id: uuid.UUID, now: datetime) -> ShareRow | None:
+        rows = await fetch_as(
+            self._engine, ShareRow, f"SELECT {_SHARE_COLUMNS} FROM share WHERE id = {{}}", share_id
+        )
+        return rows[0] if rows and rows[0].status(now) == "active" else None
+
+    async def _active(self, column: str, secret: str, now: datetime) -> ShareRow | None:
         rows = await fetch_as(
             self._engine,
             ShareRow,
-            f"SELECT {_SHARE_COLUMNS} FROM share WHERE token_hash = {{}}",
-            hash_token(token),
+            f"SELECT {_SHARE_COLUMNS} FROM share WHERE {column} = {{}}",
+            hash_token(secret),
         )
         return rows[0] if rows and rows[0].status(now) == "active" else None
 
@@ -228,10 +273,27 @@ class ShareService:
     async def try_passcode(
         self, share: ShareRow, code: str, agent: str, now: datetime
     ) -> str | None:
-        """A grant for this browser when `code` is right, else None (the try is counted).
+        """A grant for this browser when `code` is right, else None (the try is counted)."""
+        if not (await self.check_passcode(share, code, agent, now)).right:
+            return None
+        grant = secrets.token_urlsafe(32)
+        await execute(
+            self._engine,
+            "INSERT INTO share_grant (share_id, token_hash, created_at) VALUES ({}, {}, {})",
+            share.id,
+            hash_token(grant),
+            now,
+        )
+        return grant
+
+    async def check_passcode(
+        self, share: ShareRow, code: str, agent: str, now: datetime, recipient: str | None = None
+    ) -> Attempt:
+        """Whether `code` is the share's passcode; a wrong one is counted and logged.
 
         The try is counted before the slow hash check and given back when right, so ten
         guesses sent at once cannot all be checked: the link locks at the tenth wrong one.
+        The human page and the health link share the count: one lock for one link.
         """
         async with write_transaction(self._engine):
             counted = await fetch_as(
@@ -244,36 +306,35 @@ class ShareService:
                 PASSCODE_TRIES,
             )
         if not counted:
-            return None
+            return Attempt(right=False, remaining=0)
+        tries = counted[0].failed_codes
         if not await self._passwords.verify(share.passcode_hash, code[:64]):
-            await self.record_access(share.id, agent, "wrong-code", now)
-            return None
-        grant = secrets.token_urlsafe(32)
-        async with write_transaction(self._engine):
-            await execute(
-                self._engine,
-                "UPDATE share SET failed_codes = failed_codes - 1 WHERE id = {}",
-                share.id,
-            )
-            await execute(
-                self._engine,
-                "INSERT INTO share_grant (share_id, token_hash, created_at) VALUES ({}, {}, {})",
-                share.id,
-                hash_token(grant),
-                now,
-            )
-        return grant
+            await self.record_access(share.id, agent, "wrong-code", now, recipient)
+            return Attempt(right=False, remaining=PASSCODE_TRIES - tries)
+        await execute(
+            self._engine,
+            "UPDATE share SET failed_codes = failed_codes - 1 WHERE id = {}",
+            share.id,
+        )
+        return Attempt(right=True, remaining=PASSCODE_TRIES - tries + 1)
 
     async def record_access(
-        self, share_id: uuid.UUID, agent: str, what: AccessKind, now: datetime
+        self,
+        share_id: uuid.UUID,
+        agent: str,
+        what: AccessKind,
+        now: datetime,
+        recipient: str | None = None,
     ) -> None:
         await execute(
             self._engine,
-            "INSERT INTO share_access (share_id, at, agent, what) VALUES ({}, {}, {}, {})",
+            "INSERT INTO share_access (share_id, at, agent, what, recipient)"
+            " VALUES ({}, {}, {}, {}, {})",
             share_id,
             now,
             agent[:64],
             what,
+            None if recipient is None else recipient[:80],
         )
 
 

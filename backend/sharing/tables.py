@@ -25,6 +25,11 @@ class Share(Table, tablename="share"):
     created_at = Timestamptz()
     expires_at = Timestamptz()
     revoked_at = Timestamptz(null=True, default=None)
+    # The SMART Health Link: sha256 of its manifest id, and its file key wrapped under a key
+    # derived from that id (backend/sharing/shl.py), so neither is readable from the database.
+    # Unique through an index the migration makes (SQLite cannot add a UNIQUE column).
+    shl_id_hash = Varchar(length=64, null=True, default=None)
+    shl_key = Text(default="")
 
 
 class ShareGrant(Table, tablename="share_grant"):
@@ -41,5 +46,16 @@ class ShareAccess(Table, tablename="share_access"):
     share_id = ForeignKey(Share, on_delete=OnDelete.cascade, index=True, null=False)
     at = Timestamptz()
     agent = Varchar(length=64)
-    # summary | fhir | csv | wrong-code
+    # summary | fhir | csv | health-link | wrong-code
     what = Varchar(length=16)
+    # Who a health link's manifest was fetched for, as the clinic's software named them.
+    recipient = Varchar(length=80, null=True, default=None)
+
+
+class ShlFile(Table, tablename="shl_file"):
+    # A health link's encrypted file behind a short-lived, single-use `location` URL.
+    id = Serial(primary_key=True)
+    share_id = ForeignKey(Share, on_delete=OnDelete.cascade, index=True, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    jwe = Text()
+    expires_at = Timestamptz()

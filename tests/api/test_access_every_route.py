@@ -170,6 +170,11 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/s"): "the clinician's share pages: the link's token is the secret, no session",
     ("GET", "/s/{rest}"): "the clinician's share pages: the link's token is the secret",
     ("POST", "/s/{rest}"): "a share link's passcode form: the token and the code are the secrets",
+    (
+        "POST",
+        "/shl/{manifest_id}",
+    ): "a health link's manifest (HL7 SHL): the manifest id is the secret",
+    ("GET", "/shl/file/{token}"): "a health link's single-use file: the token is the secret",
 }
 
 NO_ID = "no id: answers about Bob only"

@@ -3,16 +3,19 @@
 The dense year of bench_insights (~15,000 records for one person), shared with every category
 for the whole year. Timed: `GET /s/<token>` in process (look up the link, read the journal
 through sync's read API, scope, derive, render the page with its charts), median of RUNS
-after a warm-up; the FHIR Bundle and the page's build and render alone are timed too.
+after a warm-up; the FHIR Bundle, the health link's manifest (the same Bundle compressed and
+encrypted, embedded) and the page's build and render alone are timed too.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from backend.sharing import shl
 from backend.sharing.content import shared_records
 from backend.sharing.render import render_summary
 from backend.sharing.scope import CATEGORIES, Scope
@@ -36,6 +39,20 @@ async def _time(client: Any, path: str) -> list[float]:
     return seconds[1:]
 
 
+async def _time_manifest(client: Any, link: str) -> tuple[list[float], int]:
+    """The health link's manifest (issue 14): the same Bundle, compressed and encrypted."""
+    payload = json.loads(shl.from_b64url(link.removeprefix("shlink:/")))
+    path = "/shl/" + payload["url"].rsplit("/shl/", 1)[1]
+    seconds, size = [], 0
+    for _ in range(RUNS + 1):
+        began = time.perf_counter()
+        response = await client.post(path, json={"recipient": "bench"})
+        seconds.append(time.perf_counter() - began)
+        response.raise_for_status()
+        size = len(response.json()["files"][0]["embedded"])
+    return seconds[1:], size
+
+
 async def _one(name: str, records: list[Any]) -> dict[str, Any]:
     end = START + timedelta(days=DAYS - 1)
     body = {"from": START.isoformat(), "to": end.isoformat(), "categories": list(CATEGORIES)}
@@ -51,6 +68,8 @@ async def _one(name: str, records: list[Any]) -> dict[str, Any]:
             path = "/s/" + created.json()["url"].rsplit("/s/", 1)[1]
             page = await _time(client, path)
             fhir = await _time(client, f"{path}/fhir")
+            fhir_bytes = len((await client.get(f"{path}/fhir")).content)
+            manifest, jwe_bytes = await _time_manifest(client, created.json()["shlink"])
             size = len((await client.get(path)).content)
             scope = Scope(START, end, frozenset(CATEGORIES))
             shown, today = await shared_records(engine, user, scope, datetime.now(UTC))
@@ -70,6 +89,9 @@ async def _one(name: str, records: list[Any]) -> dict[str, Any]:
         "page_runs_ms": [round(s * 1000, 1) for s in page],
         "page_bytes": size,
         "fhir_ms": _ms(fhir),
+        "fhir_bytes": fhir_bytes,
+        "health_link_manifest_ms": _ms(manifest),
+        "health_link_jwe_bytes": jwe_bytes,
         "build_ms": _ms(build[1:]),
         "render_ms": _ms(render[1:]),
         "ok": median <= TARGET_MS,
