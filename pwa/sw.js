@@ -9,7 +9,7 @@ import { LATER, ON_OPEN, PRECACHE, shellPath } from './js/precache.js';
 import { syncWithLock } from './js/sync.js';
 
 // Content hash of the shell; a new value makes a new cache and the "Update available" prompt.
-export const VERSION = '2088a992bc4c';
+export const VERSION = '38b3e65c51e8';
 const PREFIX = 'tend-shell-';
 const CACHE = `${PREFIX}${VERSION}`;
 const fresh = (url) => new Request(url, { cache: 'reload' });

@@ -1,10 +1,13 @@
 """Share with my clinician (#/share): a link made with the defaults shows once with its QR code,
 opens the summary on another device, shows that opening back in the app, and answers 404 once
-turned off; another device of the same account cannot show the link; offline and signed out the
-screen says plainly why no link can be made; notes need check-ins; axe, targets and width."""
+turned off; below it, the health link for a clinic's system (QR code, copy) and who fetched it;
+another device of the same account cannot show the link; offline and signed out the screen
+says plainly why no link can be made; notes need check-ins; axe, targets and width."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +33,15 @@ pytestmark = pytest.mark.browser
 
 LINK = re.compile(r"^http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]{22,}$")
 QR_LOADED = "(img) => img.complete && img.naturalWidth > 0"
+# The colour of a QR image's top-left corner (its margin) as drawn, [r, g, b, a].
+CORNER = """(img) => {
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  return [...ctx.getImageData(1, 1, 1, 1).data];
+}"""
 
 
 def open_share(page: Page, url: str) -> None:
@@ -178,6 +190,59 @@ def test_more_and_treatments_lead_here(
     page.goto(server_url + "/#/treatments")
     page.get_by_role("link", name="Share with my clinician").click()
     expect(page).to_have_url(re.compile("#/share$"))
+
+
+def test_the_health_link_is_offered_below_the_link_and_its_fetch_is_listed(
+    server_url: str, new_context: Callable[..., BrowserContext]
+) -> None:
+    # Dark mode: the QR codes keep their white margin, or a camera cannot read them.
+    context = new_context(color_scheme="dark", permissions=["clipboard-read", "clipboard-write"])
+    page, _ = signed_up_with_a_mood(context, server_url)
+    open_share(page, server_url)
+    create_default_link(page)
+    made = page.get_by_role("region", name="Your link is ready")
+    expect(made).to_contain_text("For your clinic\u2019s system, if it can import health links.")
+    link_qr = made.get_by_role("img", name="QR code of the link")
+    health_qr = made.get_by_role("img", name="QR code of the health link")
+    health_qr.scroll_into_view_if_needed()
+    expect(health_qr).to_be_in_viewport()
+    for qr in (link_qr, health_qr):
+        assert qr.evaluate(QR_LOADED)
+        assert qr.evaluate(CORNER) == [255, 255, 255, 255]
+    # The link for people stays first and primary; the health link comes after, not primary.
+    copy_link = made.get_by_role("button", name="Copy link")
+    copy_health = made.get_by_role("button", name="Copy health link")
+    expect(copy_link).to_have_class(re.compile(r"\bprimary\b"))
+    expect(copy_health).not_to_have_class(re.compile(r"\bprimary\b"))
+    box = link_qr.bounding_box()
+    health_box = health_qr.bounding_box()
+    assert box and health_box and box["y"] + box["height"] <= health_box["y"], (box, health_box)
+    copy_health.click()
+    expect(page.locator("#snackbar")).to_have_text("Health link copied")
+    shlink = page.evaluate("navigator.clipboard.readText()")
+    assert shlink.startswith("shlink:/"), shlink
+    assert not page.evaluate(
+        "document.documentElement.scrollWidth > document.documentElement.clientWidth"
+    )
+    save_screenshot(page, "share-health-link")
+
+    # A clinic's system opens the health link the way the SMART Health Links IG says, naming
+    # whom it fetches for; the person reads that name as written, never as markup.
+    encoded = shlink.removeprefix("shlink:/")
+    payload = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    recipient = "Dr Rivera, <b>Northside</b> Clinic"
+    clinic = new_context().request
+    answer = clinic.post(payload["url"], data={"recipient": recipient})
+    assert answer.status == 200, answer.text()
+    assert answer.json()["files"], answer.text()
+    page.reload()
+    item = the_link(page)
+    expect(item).to_contain_text("Opened 1 time.")
+    fetched = re.escape(f": health link fetched by {recipient}")
+    expect(item.locator("ul.steps li")).to_have_text(
+        [re.compile(rf"^\d+ \w{{3}} \d{{4}} \d\d:\d\d{fetched}$")]
+    )
+    expect(item.locator("b")).to_have_count(0)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -87,3 +87,15 @@ test('openings are counted and listed newest first; wrong codes are counted apar
   assert.equal(accessWords([{ at: '2026-12-04T14:02:00Z', agent: '', what: 'csv' }], 0).list[0], '4 Dec 2026 14:02: the raw entries');
   assert.equal(accessWords(log.slice(0, 1)).said, 'Opened 1 time.');
 });
+
+test('a health link fetched by a clinic\'s system says for whom, as they named themselves', () => {
+  const log = [
+    { at: '2026-12-04T14:05:00Z', agent: 'A program', what: 'health-link', recipient: 'Dr Rivera, Northside Clinic' },
+    { at: '2026-12-04T14:04:00Z', agent: 'A program', what: 'wrong-code', recipient: 'Dr Rivera, Northside Clinic' },
+    { at: '2026-12-04T14:02:00Z', agent: 'Safari on iPhone', what: 'summary', recipient: null },
+  ];
+  assert.deepEqual(accessWords(log, 0), {
+    said: 'Opened 2 times. A wrong code was typed 1 time.',
+    list: ['4 Dec 2026 14:05: health link fetched by Dr Rivera, Northside Clinic', '4 Dec 2026 14:02 on Safari on iPhone'],
+  });
+});

@@ -1,5 +1,4 @@
-// Share with my clinician (#/share): choose a period and what to share, preview, make a link; each
-// link's status, openings and "Turn off link". The exported helpers are pure (tests/js/share.test.mjs).
+// Share with my clinician (#/share): make, show and turn off links. Exported helpers are pure (tests/js/share.test.mjs).
 
 import { api } from '../api.js';
 import { dayWords } from '../insights.js';
@@ -30,17 +29,13 @@ export function checkChoices({ from, to, categories, passcode }) {
   return passcode && [...passcode].length < 4 ? 'A code needs at least 4 characters.' : null;
 }
 
-export function shareBody({ from, to, categories, expires, passcode, label }) {
-  const body = { from, to, categories, expires_in_days: Number(expires) };
-  if (passcode) body.passcode = passcode;
-  if (label.trim()) body.label = label.trim();
-  return body;
-}
+export const shareBody = ({ from, to, categories, expires, passcode, label }) => ({ from, to, categories,
+  expires_in_days: Number(expires), ...passcode && { passcode }, ...label.trim() && { label: label.trim() } });
 
 export const previewHref = ({ from, to, categories }) =>
   `/api/v1/shares/preview?${new URLSearchParams({ from, to, categories: categories.join(',') })}`;
 
-/** A failed call in words: the problem's detail when there is one. */
+/** A failed call in words. */
 export function problemWords(res, doing = 'make a link') {
   if (res.status === 0) return `Could not ${doing}: there is no connection. Please try again when you are online.`;
   if (res.status === 401) return `Please sign in again to ${doing}.`;
@@ -59,7 +54,7 @@ export const periodWords = (from, to) => `${dayWords(from)} to ${dayWords(to)}`;
 
 export const isOpen = (share, now = Date.now()) => share.status === 'active' && Date.parse(share.expires_at) > now;
 
-export function statusWords(share, now = Date.now(), offset = undefined) {
+export function statusWords(share, now = Date.now(), offset) {
   if (share.status === 'revoked') return 'Turned off';
   if (share.status === 'locked') return 'Locked after too many wrong codes';
   return isOpen(share, now) ? `Active until ${whenWords(share.expires_at, offset)}` : 'Expired';
@@ -68,13 +63,14 @@ export function statusWords(share, now = Date.now(), offset = undefined) {
 const WHAT = { fhir: ': the FHIR data', csv: ': the raw entries' };
 const times = (n) => `${n} time${n === 1 ? '' : 's'}`;
 
-/** `said`: "Opened 2 times." and wrong codes; `list`: each opening, newest first. */
-export function accessWords(accesses, offset = undefined) {
+export function accessWords(accesses, offset) {
   const opened = accesses.filter((a) => a.what !== 'wrong-code').sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
   const wrong = accesses.length - opened.length;
   return {
     said: `${opened.length ? `Opened ${times(opened.length)}.` : 'Not opened yet.'}${wrong ? ` A wrong code was typed ${times(wrong)}.` : ''}`,
-    list: opened.map((a) => `${whenWords(a.at, offset)}${a.agent ? ` on ${a.agent}` : ''}${WHAT[a.what] ?? ''}`),
+    // A health link is fetched by a clinic's software for the person it names.
+    list: opened.map((a) => whenWords(a.at, offset) + (a.what === 'health-link' ? `: health link fetched by ${a.recipient}`
+      : `${a.agent ? ` on ${a.agent}` : ''}${WHAT[a.what] ?? ''}`)),
   };
 }
 
@@ -85,25 +81,26 @@ const line = (text, cls) => (text ? h('p', { class: cls, text }) : null);
 const button = (text, click, attrs) => h('button', { type: 'button', text, ...attrs, on: { click } });
 
 function field(label, input, hint) {
-  input.id = newId('share');
-  const hintEl = hint && h('span', { class: 'hint', id: `${input.id}-h`, text: hint });
-  if (hint) input.setAttribute('aria-describedby', hintEl.id);
-  return h('div', { class: 'field' }, h('label', { for: input.id, text: label }), input, hintEl);
+  const id = input.id = newId('share');
+  if (hint) input.setAttribute('aria-describedby', `${id}-h`);
+  return h('div', { class: 'field' }, h('label', { for: id, text: label }), input,
+    hint && h('span', { class: 'hint', id: `${id}-h`, text: hint }));
 }
 
-const copy = (url) => navigator.clipboard.writeText(url).then(() => snack('Link copied'),
-  () => snack('Could not copy here. Press and hold the link to copy it.'));
+const copy = (text, what = 'Link', instead = 'Press and hold the link to copy it.') => navigator.clipboard.writeText(text)
+  .then(() => snack(`${what} copied`), () => snack(`Could not copy here. ${instead}`));
 
 const actions = (url) => [button('Copy link', () => copy(url), { class: 'primary' }),
   navigator.share && button('Share…', () => navigator.share({ url }).catch(() => {}))];
-// A QR code needs a light margin, also in dark mode.
-const qr = (svg) => `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg.replace(/<svg[^>]*>/, '$&<rect width="100%" height="100%" fill="#fff"/>'))}`;
+// The server draws QR codes on white (segno light): they read in dark mode too.
+const qr = (svg, what) => svg && h('p', {}, h('img', { src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`,
+  alt: `QR code of the ${what}`, width: 240, height: 240 }));
 
 function categoryBoxes() {
   const why = h('p', { class: 'hint', id: newId('why'), text: 'Notes come with check-ins: only those you marked to include in links.' });
   const boxes = CATEGORIES.map(([value]) => h('input', { type: 'checkbox', id: newId('cat'), value, checked: value !== 'notes',
     'aria-describedby': value === 'notes' && why.id }));
-  const [checkin, notes] = [boxes[0], boxes[13]];
+  const checkin = boxes[0], notes = boxes[13];
   // Shared notes are those of shared check-ins.
   checkin.addEventListener('change', () => {
     notes.disabled = !checkin.checked;
@@ -158,11 +155,14 @@ function shareForm(ctx, done) {
 
 const made = (share, code, again) => h('section', { class: 'card', 'aria-labelledby': 'made-h' },
   h('h2', { id: 'made-h', tabindex: '-1', text: 'Your link is ready' }),
-  h('p', { text: `It works until ${whenWords(share.expires_at)}, or until you turn it off below.` }),
+  line(`It works until ${whenWords(share.expires_at)}, or until you turn it off below.`),
   field('The link', h('input', { type: 'text', readonly: true, value: share.url })), h('div', { class: 'actions' }, actions(share.url)),
-  share.qr_svg && h('p', {}, h('img', { src: qr(share.qr_svg), alt: 'QR code of the link', width: 240, height: 240 })),
-  code && h('p', { class: 'notice', text: `Tell your clinician the code yourself: ${code}. It is not part of the link.` }),
+  qr(share.qr_svg, 'link'),
+  code && line(`Tell your clinician the code yourself: ${code}. It is not part of the link.`, 'notice'),
   line('Only this phone can show the link again, under “Your links”.', 'hint'),
+  share.shlink && [h('h3', { text: 'Health link' }), line('For your clinic’s system, if it can import health links.'),
+    qr(share.shlink_qr_svg, 'health link'), h('div', { class: 'actions' }, button('Copy health link',
+      () => copy(share.shlink, 'Health link', 'Let the clinic scan the QR code above.')))],
   button('Make another link', again));
 
 function shareItem(share, saved, turnOff) {
@@ -173,7 +173,7 @@ function shareItem(share, saved, turnOff) {
   return h('li', { class: 'entry med', 'data-share': share.id },
     h('h3', { text: title }), line(statusWords(share), 'facts'), line(facts, 'note'), line(said),
     list.length ? h('ul', { class: 'steps' }, ...list.map((text) => h('li', { text }))) : null,
-    open && !saved ? line('The link was shown on the device that made it.', 'note') : null,
+    open && !saved && line('The link was shown on the device that made it.', 'note'),
     h('span', { class: 'entry-actions' },
       open && saved && actions(saved),
       (open || share.status === 'locked') && button('Turn off link', () => turnOff(share, title), { class: 'danger', 'aria-label': `Turn off link: ${title}` })));
@@ -185,7 +185,6 @@ async function drawList(ctx, parts) {
     return void parts.list.replaceChildren(h('li', { class: 'empty', text: problemWords(res, 'show your links') }));
   }
   const links = await savedLinks(ctx.db);
-  // Only links that still open are kept.
   const kept = Object.fromEntries(res.body.filter((s) => isOpen(s) && links[s.id]).map((s) => [s.id, links[s.id]]));
   await setMeta(ctx.db, LINKS, kept).catch(console.error);
   const turnOff = async (share, title) => {
@@ -199,7 +198,7 @@ async function drawList(ctx, parts) {
     : [h('li', { class: 'empty', text: 'No links yet.' })]));
 }
 
-/** Why no link can be made now, and where to go about it; null when one can. */
+/** Why no link can be made now, or null. */
 async function unable(db) {
   if (navigator.onLine === false) {
     return [line('Making or seeing links needs a connection. Your entries are safe on this phone.')];
@@ -210,7 +209,7 @@ async function unable(db) {
     h('a', { href: '#/account', text: account ? 'Sign in' : 'Turn on sync' })];
 }
 
-async function draw(root, ctx, parts) {
+async function draw(ctx, parts) {
   const why = await unable(ctx.db);
   parts.notice.replaceChildren(...(why ?? []));
   for (const el of [parts.main, parts.links]) el.hidden = Boolean(why);
@@ -236,11 +235,11 @@ export async function render(root, ctx) {
       + 'You can turn the link off at any time. Nobody is alerted by what you enter.', 'lead'),
     parts.notice, parts.main, parts.links);
   const events = ['online', 'offline'];
-  const redraw = () => (root.contains(parts.list) ? draw(root, ctx, parts).catch(console.error)
+  const redraw = () => (root.contains(parts.list) ? draw(ctx, parts).catch(console.error)
     : events.forEach((e) => removeEventListener(e, redraw)));
   events.forEach((e) => addEventListener(e, redraw));
   // Entries made on this phone reach the summary once synced.
   ctx.syncNow?.().catch(() => {});
-  await draw(root, ctx, parts);
+  await draw(ctx, parts);
   return {};
 }
