@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -14,20 +15,164 @@ import aiosqlite
 import msgspec
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import (
+    SQLiteEngine,
+    SQLiteTransaction,
+    TransactionType,
+    dict_factory,
+)
 from piccolo.querystring import QueryString
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Long-lived read connections while the app runs (WAL: reads never wait for the writer).
+SQLITE_READERS = 4
 
 Row = TypeVar("Row")
+
+
+class _SQLitePool:
+    """One writer connection behind an in-process queue, and a few reader connections.
+
+    Every write of this process (a transaction, or one statement outside of one) waits its
+    turn on `_turn` (asyncio.Lock wakes waiters in order) instead of sleeping and retrying
+    on SQLite's busy handler: the write lock passes from one push to the next without gaps.
+    Other processes on the same file still meet `busy_timeout`, as before.
+    """
+
+    def __init__(self, engine: TendSQLiteEngine, readers: int) -> None:
+        self._engine = engine
+        self._turn = asyncio.Lock()
+        self._writer: aiosqlite.Connection | None = None
+        self._idle: list[aiosqlite.Connection] = []
+        self._readers = asyncio.Semaphore(readers)
+        self.closed = False
+
+    async def acquire_writer(self) -> aiosqlite.Connection:
+        await self._turn.acquire()
+        try:
+            if self._writer is None:
+                self._writer = await self._engine.open_connection()
+        except BaseException:
+            self._turn.release()
+            raise
+        return self._writer
+
+    def release_writer(self) -> None:
+        self._turn.release()
+
+    @asynccontextmanager
+    async def writer(self) -> AsyncIterator[aiosqlite.Connection]:
+        connection = await self.acquire_writer()
+        try:
+            yield connection
+        finally:
+            self.release_writer()
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._readers:
+            connection = self._idle.pop() if self._idle else await self._engine.open_connection()
+            try:
+                yield connection
+            finally:
+                self._idle.append(connection)
+
+    async def close(self) -> None:
+        self.closed = True
+        async with self._turn:
+            for connection in [*self._idle, *([self._writer] if self._writer else [])]:
+                with suppress(Exception):
+                    await connection.close()
+            self._idle, self._writer = [], None
+
+
+class PooledSQLiteTransaction(SQLiteTransaction):
+    """A transaction on the pool's writer (in its turn), or Piccolo's own when not pooled."""
+
+    __slots__ = ("_pool",)
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        pool = getattr(self.engine, "pool", None)
+        self._pool: _SQLitePool | None = pool
+        if self._parent is not None or pool is None:
+            return await super().__aenter__()
+        self.connection = await pool.acquire_writer()
+        try:
+            await self.begin()  # type: ignore[no-untyped-call]  # Piccolo is untyped here
+        except BaseException:
+            pool.release_writer()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        pool = self._pool
+        if self._parent is not None or pool is None:
+            return await super().__aexit__(exception_type, exception, traceback)
+        try:
+            if exception is not None and not self._rolled_back:
+                await self.rollback()  # type: ignore[no-untyped-call]
+            elif exception is None and not (self._committed or self._rolled_back):
+                await self.commit()  # type: ignore[no-untyped-call]
+        finally:
+            # A failed COMMIT (disk full, I/O error) must not leave the shared writer inside
+            # an open transaction for the next caller.
+            if self.connection.in_transaction:
+                with suppress(Exception):
+                    await self.connection.execute("ROLLBACK")
+            self.engine.current_transaction.reset(self.context)
+            pool.release_writer()
+        return exception is None
+
+
+def _is_read(query: str) -> bool:
+    return query.lstrip()[:6].upper() == "SELECT"
 
 
 class TendSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine with the pragmas durability and concurrency need.
 
-    Piccolo opens a connection per query (and one per transaction); every one of them must
-    wait for a busy database rather than fail, fsync on commit, and enforce foreign keys.
+    While the app runs (`start`), statements use long-lived connections (`_SQLitePool`);
+    before that and in one-off commands, Piccolo's way: a connection per query and per
+    transaction. Every connection waits for a busy database rather than fail, fsyncs on
+    commit, and enforces foreign keys.
     """
+
+    pool: _SQLitePool | None = None
+
+    async def start_pool(self, readers: int) -> None:
+        if self.pool is None:
+            self.pool = _SQLitePool(self, readers)
+
+    async def close_pool(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            await pool.close()
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return PooledSQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A connection for reads outside a transaction: a pooled reader, or a new one."""
+        if self.pool is not None:
+            async with self.pool.reader() as connection:
+                yield connection
+            return
+        connection = await self.open_connection()
+        try:
+            yield connection
+        finally:
+            await connection.close()
+
+    async def open_connection(self) -> aiosqlite.Connection:
+        return await self.get_connection()
 
     async def get_connection(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -47,12 +192,24 @@ class TendSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: Any = None,
     ) -> list[dict[str, Any]]:
+        if self.pool is not None:
+            if _is_read(query):
+                async with self.pool.reader() as connection:
+                    return await _fetch_dicts(connection, query, args)
+            async with self.pool.writer() as connection:
+                try:
+                    rows = await _fetch_dicts(connection, query, args)
+                    await connection.commit()
+                except BaseException:
+                    with suppress(Exception):
+                        await connection.rollback()
+                    raise
+                return rows
         connection = await self.get_connection()
         try:
-            async with connection.execute(query, args or []) as cursor:
-                rows: list[dict[str, Any]] = list(await cursor.fetchall())  # type: ignore[arg-type]  # dict rows
-                await connection.commit()
-                return rows
+            rows = await _fetch_dicts(connection, query, args)
+            await connection.commit()
+            return rows
         finally:
             await connection.close()
 
@@ -67,6 +224,13 @@ class TendSQLiteEngine(SQLiteEngine):
         # Piccolo re-sends PRAGMA foreign_keys before every query; ours are set at connect.
         async with connection.execute(query, args or []) as cursor:
             return list(await cursor.fetchall())  # type: ignore[arg-type]  # dict rows
+
+
+async def _fetch_dicts(
+    connection: aiosqlite.Connection, query: str, args: list[Any] | None
+) -> list[dict[str, Any]]:
+    async with connection.execute(query, args or []) as cursor:
+        return list(await cursor.fetchall())  # type: ignore[arg-type]  # dict rows
 
 
 def make_engine(database_url: str) -> Engine[Any]:
@@ -171,11 +335,9 @@ async def fetch_tuples(engine: Engine[Any], sql: str, *args: Any) -> list[Sequen
     if isinstance(engine, SQLiteEngine):
         if transaction is not None:
             return await _sqlite_tuples(transaction.connection, query, args)
-        connection = await engine.get_connection()
-        try:
+        assert isinstance(engine, TendSQLiteEngine)
+        async with engine.reading() as connection:
             return await _sqlite_tuples(connection, query, args)
-        finally:
-            await connection.close()
     # asyncpg Records are sequences already.
     return list(await _run(engine, sql, args))
 
@@ -210,8 +372,12 @@ def flatten(rows: Sequence[Sequence[Any]]) -> list[Any]:
 async def start(engine: Engine[Any], pool_size: int = 40) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=2, max_size=pool_size)
+    elif isinstance(engine, TendSQLiteEngine):
+        await engine.start_pool(readers=min(pool_size, SQLITE_READERS))
 
 
 async def stop(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+    elif isinstance(engine, TendSQLiteEngine):
+        await engine.close_pool()

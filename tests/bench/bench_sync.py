@@ -331,7 +331,15 @@ async def _concurrent_shape(
         asyncio.create_task(_device_run(base_url, name, changes_per_sync, seed + i, ready, tally))
         for i, name in enumerate(names)
     ]
-    await ready.wait()
+    # A device that fails to sign in never reaches the barrier: fail loudly, not hang.
+    waiting = asyncio.create_task(ready.wait())
+    await asyncio.wait([waiting, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    if not waiting.done():
+        failed = next(t for t in tasks if t.done())
+        for task in (waiting, *tasks):
+            task.cancel()
+        failed.result()  # raises the device's error
+        raise RuntimeError("a device finished before every device had signed in")
     began, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(pid), time.process_time()
     await asyncio.gather(*tasks)
     wall = time.perf_counter() - began
@@ -363,8 +371,17 @@ def _server_stack() -> str:
     return f"uvicorn (1 worker, {loop} + {parser}) on 127.0.0.1 in a child process"
 
 
+async def _concurrent_on(url: str) -> dict[str, Any]:
+    with uvicorn_server(url, SERVER_PROFILE) as (base_url, pid):
+        people = await _concurrent_shape(base_url, pid)
+        shared = await _concurrent_shape(base_url, pid, one_person=True, seed=1000)
+        burst = await _concurrent_shape(base_url, pid, changes_per_sync=20, seed=2000)
+    return {"people": people, "one_person": shared, "burst": burst}
+
+
 async def bench_concurrent() -> dict[str, Any]:
-    """c. 100 devices, each with its own session and HTTP client, against uvicorn + PostgreSQL.
+    """c. 100 devices, each with its own session and HTTP client, against uvicorn + PostgreSQL,
+    then the same against uvicorn + SQLite (issue 15).
 
     Main shape: 100 people, each device syncing its 20 changes one at a time, the next as soon
     as the last returned (2,000 requests, always 100 in flight). Also: one person's 100
@@ -372,10 +389,12 @@ async def bench_concurrent() -> dict[str, Any]:
     changes each sent at the same moment.
     """
     async with throwaway_postgres() as url:
-        with uvicorn_server(url, SERVER_PROFILE) as (base_url, pid):
-            people = await _concurrent_shape(base_url, pid)
-            shared = await _concurrent_shape(base_url, pid, one_person=True, seed=1000)
-            burst = await _concurrent_shape(base_url, pid, changes_per_sync=20, seed=2000)
+        pg = await _concurrent_on(url)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = SqliteFiles(Path(tmp))
+        await files.prepare()
+        lite = await _concurrent_on(files.fresh())
+    people = pg["people"]
     return {
         "devices": DEVICES,
         "changes_per_device": CHANGES_PER_DEVICE,
@@ -384,9 +403,8 @@ async def bench_concurrent() -> dict[str, Any]:
         "p50_ms": people["p50_ms"],
         "p99_ms": people["p99_ms"],
         "errors": people["errors"],
-        "people": people,
-        "one_person": shared,
-        "burst": burst,
+        **pg,
+        "sqlite": lite,
         "target_p99_ms": 300,
-        "ok": people["ok"],
+        "ok": people["ok"] and lite["people"]["ok"],
     }

@@ -52,6 +52,10 @@ def bench_settings(database_url: str) -> Settings:
         log_level="warning",
         # Benchmarks sign up many people from one address.
         signup_address_limit=BENCH_SIGNUP_LIMIT,
+        # ... and sign 100 devices in from there, to one person too (set-up, not measured).
+        login_address_limit=BENCH_SIGNUP_LIMIT,
+        login_user_limit=BENCH_SIGNUP_LIMIT,
+        login_device_limit=BENCH_SIGNUP_LIMIT,
         **FAST_HASHING,
     )
 
@@ -64,6 +68,9 @@ def server_environment(database_url: str) -> dict[str, str]:
         TEND_SCHEDULER_ENABLED="false",
         TEND_LOG_LEVEL="warning",
         TEND_SIGNUP_ADDRESS_LIMIT=str(BENCH_SIGNUP_LIMIT),
+        TEND_LOGIN_ADDRESS_LIMIT=str(BENCH_SIGNUP_LIMIT),
+        TEND_LOGIN_USER_LIMIT=str(BENCH_SIGNUP_LIMIT),
+        TEND_LOGIN_DEVICE_LIMIT=str(BENCH_SIGNUP_LIMIT),
         TEND_ARGON2_TIME_COST=str(FAST_HASHING["argon2_time_cost"]),
         TEND_ARGON2_MEMORY_KIB=str(FAST_HASHING["argon2_memory_kib"]),
     )

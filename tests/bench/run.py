@@ -196,11 +196,15 @@ def _rows(name: str, result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         ("one_person", "1 person, 100 devices, 20 x 1"),
         ("burst", "100 people, 1 sync of 20 each"),
     )
-    for shape, label in shapes:
-        r = result[shape]
+    for database, shape, label in [
+        (db, shape, label) for db in ("PG", "SQLite") for shape, label in shapes
+    ]:
+        r = (result if database == "PG" else result.get("sqlite", {})).get(shape)
+        if r is None:
+            continue
         rows.append(
             (
-                f"PG, 100 devices: {label}",
+                f"{database}, 100 devices: {label}",
                 f"p50 {r['p50_ms']:.0f} ms, p99 {r['p99_ms']:.0f} ms, errors {r['errors']}",
                 "p99 <= 300 ms, 0 errors",
                 "ok" if r["ok"] else "MISSED",
