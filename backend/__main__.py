@@ -1,4 +1,4 @@
-"""Command line: python -m backend serve|migrate|create-user|vapid|rotate-epoch|demo|rules."""
+"""Command line: python -m backend serve|migrate|backup|restore|rotate-epoch|... (see --help)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import getpass
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend.settings import Settings, SettingsError, load_settings
@@ -22,6 +23,10 @@ def _services(settings: Settings) -> Services:
     return build_services(settings)
 
 
+# In-flight requests (a sync push) get this long to finish when the server is stopped.
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -29,16 +34,32 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    workers = args.workers
+    if workers < 1:
+        raise SystemExit("--workers must be at least 1.")
     if settings.env == "dev":
         print(f"Tend is running at http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level=settings.log_level,
-        proxy_headers=settings.trust_forwarded_for,
-        server_header=False,
-    )
+    common: dict[str, object] = {
+        "host": host,
+        "port": port,
+        "log_level": settings.log_level,
+        "proxy_headers": settings.trust_forwarded_for,
+        "server_header": False,
+        # uvicorn's own access line has the raw path and query (share tokens): Tend logs
+        # each request itself, by route template (backend/observability.py).
+        "access_log": False,
+        # SIGTERM: stop accepting, let requests under way finish, then the lifespan ends
+        # (the scheduler finishes its pass and gives back what it claimed).
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+    }
+    if workers == 1:
+        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+        return 0
+    # Several processes: each builds the app from the same TEND_* environment. Migrations
+    # run once here first, so the workers do not race to apply them.
+    if settings.auto_migrate and settings.env == "dev":
+        cmd_migrate(settings, args)
+    uvicorn.run("backend.app:create_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
     return 0
 
 
@@ -114,6 +135,28 @@ def cmd_rotate_epoch(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.backup import BackupError, backup
+
+    try:
+        print(backup(settings, Path(args.file)))
+    except BackupError as exc:
+        print(f"Could not back up: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.backup import BackupError, restore
+
+    try:
+        print(restore(settings, Path(args.file)))
+    except BackupError as exc:
+        print(f"Could not restore: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from backend.demo.account import create_demo_account
 
@@ -148,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the API and the app")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes (PostgreSQL for more than 1)"
+    )
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     create = sub.add_parser("create-user", help="create an account")
@@ -161,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     rotate = sub.add_parser("rotate-epoch", help="after a restore: make devices re-sync")
     rotate.add_argument("--user", help="only this username (default: everyone)")
     rotate.set_defaults(func=cmd_rotate_epoch)
+    saved = sub.add_parser("backup", help="a consistent copy of the database (server may run)")
+    saved.add_argument("file", help="where to write it; must not exist yet")
+    saved.set_defaults(func=cmd_backup)
+    back = sub.add_parser(
+        "restore", help="put a backup in place (stop the server first); devices re-sync"
+    )
+    back.add_argument("file", help="a file made by backup")
+    back.set_defaults(func=cmd_restore)
     demo = sub.add_parser("demo", help="create a demo account with months of entries")
     demo.add_argument("--username", default="demo")
     demo.add_argument("--days", type=int, default=120)

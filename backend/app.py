@@ -21,6 +21,7 @@ from backend.http import (
     require_json_body,
     security_headers_middleware,
 )
+from backend.observability import access_middleware, metrics
 from backend.openapi import ExactStructSchemaPlugin, openapi_config
 from backend.reminders.routes import reminders_router
 from backend.services import build_services, dependencies, running
@@ -55,6 +56,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=_logging(services.settings),
         debug=False,
     )
+    # Outside routing (Litestar's `middleware` runs after it), so a path no route matches
+    # is logged and counted too, as the fixed "<unmatched>".
+    app.asgi_handler = access_middleware(app.asgi_handler)
     # Guards run before dependency injection; they read the services from here.
     app.state.services = services
     # Tests run the same start-up/shut-down in their own event loop through this.
@@ -65,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 def _route_handlers(pwa_dir: Path) -> list[ControllerRouterHandler]:
     handlers: list[ControllerRouterHandler] = [
         health,
+        metrics,
         auth_router,
         account_router,
         sync_router,

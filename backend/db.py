@@ -6,7 +6,7 @@ import asyncio
 import functools
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager, closing, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -258,7 +258,9 @@ def make_engine(database_url: str) -> Engine[Any]:
 def _enable_wal(path: str) -> None:
     # journal_mode is stored in the file, so setting it once at start-up covers every
     # later connection; WAL lets readers (pulls) run while a push writes.
-    with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000) as connection:
+    # closing(): sqlite3's own context manager commits but leaves the connection open, and
+    # an open connection makes `restore` rightly refuse the file as in use.
+    with closing(sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as connection:
         connection.execute("PRAGMA journal_mode = WAL")
 
 

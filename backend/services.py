@@ -33,6 +33,8 @@ from backend.sharing.service import ShareService
 from backend.sync.service import SyncService
 
 log = logging.getLogger("tend")
+# How long a reminder pass under way may take to finish when the server shuts down.
+SCHEDULER_GRACE_SECONDS = 10.0
 
 
 class NotRunning(RuntimeError):
@@ -94,13 +96,24 @@ async def _scheduler(sender: ReminderSender, settings: Settings) -> AsyncIterato
     if not settings.scheduler_enabled:
         yield
         return
-    loop = asyncio.create_task(run_scheduler(sender, settings.scheduler_interval_seconds))
+    stop = asyncio.Event()
+    loop = asyncio.create_task(run_scheduler(sender, settings.scheduler_interval_seconds, stop))
     try:
         yield
     finally:
-        loop.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await loop
+        # Shutting down: the pass under way finishes (its pushes are sent and recorded);
+        # only one stuck past the grace time is cancelled. What this process still holds
+        # goes back to pending at once, for another process, instead of after CLAIM_TIMEOUT.
+        stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(loop), SCHEDULER_GRACE_SECONDS)
+        except TimeoutError:
+            loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
+        released = await sender.release_claims()
+        if released:
+            log.warning("reminders: gave back %d claimed reminders at shutdown", released)
 
 
 @asynccontextmanager

@@ -41,6 +41,15 @@ DatabaseUrl = Annotated[
 BaseUrl = Annotated[
     str, Meta(pattern=r"^(https?://\S+)?$", description="empty, or an http:// or https:// URL")
 ]
+# Compared with an `Authorization: Bearer` header: RFC 6750's token characters, and long
+# enough not to be guessed (`openssl rand -hex 32` makes one).
+MetricsToken = Annotated[
+    str,
+    Meta(
+        pattern=r"^([A-Za-z0-9._~+/-]{16,}=*)?$",
+        description="empty, or at least 16 letters, digits or -._~+/ characters",
+    ),
+]
 VapidSubject = Annotated[
     str, Meta(pattern=r"^(mailto:|https://)", description="a mailto: or https:// URL")
 ]
@@ -60,6 +69,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     pwa_dir: str = str(REPO_ROOT / "pwa")
     var_dir: str = "var"
     log_level: LogLevel = "info"
+    # Bearer token for GET /api/v1/metrics (Prometheus); empty = no metrics endpoint (404).
+    metrics_token: MetricsToken = ""
     # PostgreSQL connections per API process (several API processes share max_connections).
     db_pool_size: AtLeastOne = 40
     # Migrations run on `serve` in dev so `make run` is one step; prod runs `migrate` itself.
@@ -137,8 +148,8 @@ _RULES: dict[str, str] = {
     for name, annotation in typing.get_type_hints(Settings, include_extras=True).items()
     if name in _FIELDS and (rule := _rule(annotation))
 }
-# A database URL may hold a password: it is never repeated back in an error.
-_NOT_SHOWN = frozenset({"database_url"})
+# A database URL may hold a password, and a token is a secret: never repeated in an error.
+_NOT_SHOWN = frozenset({"database_url", "metrics_token"})
 # msgspec names the field a value failed in as "... - at `$.port`".
 _FAILED_FIELD = re.compile(r" - at `\$\.(\w+)`$")
 

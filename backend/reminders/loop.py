@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -33,9 +34,13 @@ def push_client(settings: Settings | None = None) -> aiohttp.ClientSession:
     )
 
 
-async def run_scheduler(sender: ReminderSender, interval: float) -> None:
-    """Claim and send due reminders every `interval` seconds until cancelled."""
-    while True:
+async def run_scheduler(
+    sender: ReminderSender, interval: float, stop: asyncio.Event | None = None
+) -> None:
+    """Claim and send due reminders every `interval` seconds until `stop` is set (the pass
+    under way finishes first) or the task is cancelled."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
         try:
             stats = await sender.tick(datetime.now(UTC))
             if stats.claimed:
@@ -51,4 +56,5 @@ async def run_scheduler(sender: ReminderSender, interval: float) -> None:
         except Exception:
             # A broken tick must not stop reminders for good; the next one tries again.
             log.exception("reminder tick failed")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)

@@ -20,6 +20,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
+from backend import observability
 from backend.db import execute, fetch, flatten, in_list, is_sqlite, placeholders, write_transaction
 from backend.journal.kinds import Medication, Profile
 from backend.reminders.payload import ReminderContext, build_payload, encode_payload, local_time_of
@@ -111,12 +112,31 @@ class ReminderSender:
         stats = TickStats()
         async with write_transaction(self.engine):
             await extend_horizons(self.engine, now)
+        due: list[datetime] = []
         while True:
             claimed = await self.claim(now, self.batch_size)
             if not claimed:
+                observability.record_scheduler_pass(now, due)
                 return stats
             stats.claimed += len(claimed)
+            due.extend(c.due_at for c in claimed)
             await self.deliver(claimed, now, stats)
+
+    async def release_claims(self) -> int:
+        """Give back what this claimer holds (at shutdown): pending again, attempt uncounted.
+
+        Only a pass cancelled mid-send leaves any; one of its pushes may have gone out
+        without being recorded, so it can arrive twice, as after a crash.
+        """
+        async with write_transaction(self.engine):
+            rows = await fetch(
+                self.engine,
+                "UPDATE reminder SET state = 'pending', claimed_by = '', claimed_at = NULL,"
+                " attempts = attempts - 1 WHERE state = 'sending' AND claimed_by = {}"
+                " RETURNING id",
+                self.claimer,
+            )
+        return len(rows)
 
     async def claim(self, now: datetime, limit: int) -> list[Claimed]:
         skip_locked = "" if is_sqlite(self.engine) else " FOR UPDATE SKIP LOCKED"
@@ -291,6 +311,7 @@ class ReminderSender:
             else:
                 deliveries.append((c.id, sub_id, "error", now))
         stats.gone += len(gone)
+        observability.count_push_results(outcome.result for outcome in outcomes)
         async with write_transaction(self.engine):
             if deliveries:
                 await execute(

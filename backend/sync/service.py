@@ -13,7 +13,7 @@ from typing import Any, cast
 import msgspec
 from piccolo.engine.base import Engine
 
-from backend import db
+from backend import db, observability
 from backend.accounts.service import AccountService, CurrentSession
 from backend.errors import InvalidInput, NotFound, TooLarge, TooOld
 from backend.settings import Settings
@@ -183,6 +183,7 @@ class SyncService:
             ]
             for listener in self.listeners:
                 await self._notify(listener, user_id, applied, now)
+        observability.count_sync_results(r.status for r in results)
         return PushOutcome(results, merger.state, seq_before, merger.max_incoming_ms, applied)
 
     def _apply_within_budget(

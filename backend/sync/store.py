@@ -15,7 +15,15 @@ from typing import Any
 import msgspec
 from piccolo.engine.base import Engine
 
-from backend.db import execute, fetch, fetch_as, flatten, is_sqlite, placeholders
+from backend.db import (
+    execute,
+    fetch,
+    fetch_as,
+    flatten,
+    is_sqlite,
+    placeholders,
+    write_transaction,
+)
 from backend.sync.hlc import MAX_SKEW_MS, SERVER_NODE, Hlc, format_hlc
 from backend.sync.merge import StoredField, is_deleted
 from backend.sync.schemas import HistoryStatus
@@ -270,22 +278,50 @@ async def rotate_epochs(
     issued after the backup (it follows devices up to 5 minutes ahead of real time), so it
     jumps past anything it can have issued: otherwise it could hand out the same HLCs again
     to different writes, and a re-sent change could lose to one it had beaten.
+
+    Every account is covered, also one with no sync state in the restored database: it may
+    have synced for the first time after the backup, and its devices' epoch and the clock
+    the server gave them must not be met again by a fresh state. Returns how many accounts.
     """
     moment = now or datetime.now(UTC)
     floor = format_hlc(Hlc(int(moment.timestamp() * 1000) + MAX_SKEW_MS + 1, 0, SERVER_NODE))
-    if user_id is None:
-        rows = await fetch_as(engine, SyncStateRow, _ALL_STATES)
-    else:
-        rows = await fetch_as(engine, SyncStateRow, _STATE, user_id)
-    for row in rows:
+    async with write_transaction(engine):
+        await _add_missing_states(engine, user_id)
+        if user_id is None:
+            rows = await fetch_as(engine, SyncStateRow, _ALL_STATES)
+        else:
+            rows = await fetch_as(engine, SyncStateRow, _STATE, user_id)
+        for row in rows:
+            await execute(
+                engine,
+                "UPDATE sync_state SET epoch = {}, server_hlc = {} WHERE user_id = {}",
+                uuid.uuid4(),
+                max(row.server_hlc, floor),
+                row.user_id,
+            )
+    return len(rows)
+
+
+class _AccountId(msgspec.Struct):
+    id: uuid.UUID
+
+
+async def _add_missing_states(engine: Engine[Any], user_id: uuid.UUID | None) -> None:
+    """A sync state (rotated right after) for each such account that has none."""
+    sql = (
+        "SELECT id FROM account WHERE NOT EXISTS"
+        " (SELECT 1 FROM sync_state WHERE sync_state.user_id = account.id)"
+    )
+    ids = [user_id] if user_id is not None else []
+    if user_id is not None:
+        sql += " AND id = {}"
+    for row in await fetch_as(engine, _AccountId, sql, *ids):
         await execute(
             engine,
-            "UPDATE sync_state SET epoch = {}, server_hlc = {} WHERE user_id = {}",
+            "INSERT INTO sync_state (user_id, epoch, last_seq, server_hlc) VALUES ({}, {}, 0, '')",
+            row.id,
             uuid.uuid4(),
-            max(row.server_hlc, floor),
-            row.user_id,
         )
-    return len(rows)
 
 
 __all__ = ["ChangeRow", "HistoryRow", "PulledRow", "RecordRow", "SyncStateRow"]

@@ -161,6 +161,10 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/login"): "starts a session (a device id case is in AUTH_PROBES)",
     ("POST", "/api/v1/auth/recover"): "starts a session with the recovery code",
     ("GET", "/api/v1/push/key"): "the server's VAPID public key, the same for everyone",
+    (
+        "GET",
+        "/api/v1/metrics",
+    ): "Prometheus metrics: a bearer token from TEND_METRICS_TOKEN, not a session (else 404)",
     ("GET", "/api/v1/schema"): "the OpenAPI document",
     ("GET", "/api/v1/schema/openapi.json"): "the OpenAPI document",
     ("GET", "/api/v1/schema/{path}"): "OpenAPI renderers (404 for anything but JSON)",

@@ -288,6 +288,33 @@ async def test_a_crashed_claimer_is_taken_over_without_doubling(
     assert push_service.messages_for(phone) == []  # not sent twice
 
 
+async def test_a_stopping_server_gives_back_its_claims_at_once(
+    app: Litestar, client: httpx.AsyncClient, push_service: LocalPushService
+) -> None:
+    await signup(client)
+    phone = await subscribe(client, push_service)
+    routine = await add_routine(client)
+    due, _ = await due_of(app, routine)
+    stopping = ReminderSender(
+        app.state.services.engine,
+        app.state.services.vapid(),
+        "mailto:ops@example.org",
+        sender_of(app).client,
+        claimer="stopping",
+    )
+    [claimed] = await stopping.claim(due, 10)  # claimed, then the server was told to stop
+    assert await stopping.release_claims() == 1
+    assert await stopping.release_claims() == 0
+    # Another process sends it within the minute, not after CLAIM_TIMEOUT, and only once.
+    stats = await sender_of(app).tick(due + timedelta(minutes=1))
+    assert stats.sent == 1
+    assert len(push_service.messages_for(phone)) == 1
+    [row] = await fetch(
+        app.state.services.engine, "SELECT attempts FROM reminder WHERE id = {}", claimed.id
+    )
+    assert row["attempts"] == 1, "the given-back claim is not counted as an attempt"
+
+
 async def test_snooze_and_test_endpoints(
     app: Litestar, client: httpx.AsyncClient, push_service: LocalPushService
 ) -> None:
