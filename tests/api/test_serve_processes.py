@@ -29,9 +29,11 @@ pytestmark = pytest.mark.serial  # real server processes; timing-sensitive under
 STOPPED = (0, -signal.SIGTERM)
 
 
-def _serve(database_url: str, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+def serve_process(
+    database_url: str, *extra: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = server_environment(database_url) | {"TEND_SCHEDULER_ENABLED": "true"}
+    env = server_environment(database_url) | {"TEND_SCHEDULER_ENABLED": "true"} | (env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "backend", "serve", "--port", str(port), *extra],
         env=env,
@@ -73,7 +75,7 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
 
 
 def test_a_sync_under_way_finishes_when_the_server_is_stopped(sqlite_url: str) -> None:
-    process, url = _serve(sqlite_url)
+    process, url = serve_process(sqlite_url)
     device = str(uuid.uuid4())
     client = httpx.Client(base_url=url, timeout=60)
     signed_up = client.post(
@@ -113,7 +115,7 @@ def test_a_sync_under_way_finishes_when_the_server_is_stopped(sqlite_url: str) -
     assert response.status_code == 200, response.text
     assert {r["status"] for r in response.json()["results"]} == {"applied"}
 
-    again, url = _serve(sqlite_url)
+    again, url = serve_process(sqlite_url)
     try:
         relogged = httpx.Client(base_url=url, timeout=60)
         assert (
@@ -132,7 +134,7 @@ def test_a_sync_under_way_finishes_when_the_server_is_stopped(sqlite_url: str) -
 
 @pytest.mark.postgres_only
 def test_workers_serve_from_several_processes_on_one_database(database_url: str) -> None:
-    process, url = _serve(database_url, "--workers", "3")
+    process, url = serve_process(database_url, "--workers", "3")
     try:
         deadline = time.monotonic() + 20
         while len(_children(process.pid)) < 3 and time.monotonic() < deadline:

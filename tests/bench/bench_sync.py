@@ -290,11 +290,12 @@ async def _device_run(
     seed: int,
     ready: asyncio.Barrier,
     tally: _Tally,
+    changes_per_device: int = CHANGES_PER_DEVICE,
 ) -> None:
     """One device: sign in, wait for the others, then sync its changes one batch after another."""
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
         device = (await login(client, username))["device_id"]
-        changes = to_changes(_device_records(seed), device, _now()[1])
+        changes = to_changes(_device_records(seed, changes_per_device), device, _now()[1])
         cursor, epoch = 0, None
         await ready.wait()
         for first in range(0, len(changes), changes_per_sync):
@@ -309,16 +310,23 @@ async def _device_run(
             tally.latencies.append(time.perf_counter() - began)
 
 
-def _device_records(seed: int) -> list[GeneratedRecord]:
+def _device_records(seed: int, count: int = CHANGES_PER_DEVICE) -> list[GeneratedRecord]:
     # The profile and safety plan would be the same two records on every device.
-    records = journal(CHANGES_PER_DEVICE + 2, seed)
-    return [r for r in records if r.kind not in SINGLETON_IDS][:CHANGES_PER_DEVICE]
+    records = journal(count + 2, seed)
+    return [r for r in records if r.kind not in SINGLETON_IDS][:count]
 
 
 async def _concurrent_shape(
-    base_url: str, pid: int, *, one_person: bool = False, changes_per_sync: int = 1, seed: int = 0
+    base_url: str,
+    pid: int,
+    *,
+    one_person: bool = False,
+    changes_per_sync: int = 1,
+    seed: int = 0,
+    devices: int = DEVICES,
+    changes_per_device: int = CHANGES_PER_DEVICE,
 ) -> dict[str, Any]:
-    names = ["shared" if one_person else f"person{i}" for i in range(DEVICES)]
+    names = ["shared" if one_person else f"person{i}" for i in range(devices)]
     async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
         for name in sorted(set(names)):
             response = await client.post(
@@ -326,9 +334,13 @@ async def _concurrent_shape(
             )
             if response.status_code not in (201, 409):  # 409: made by an earlier shape
                 response.raise_for_status()
-    ready, tally = asyncio.Barrier(DEVICES + 1), _Tally()
+    ready, tally = asyncio.Barrier(devices + 1), _Tally()
     tasks = [
-        asyncio.create_task(_device_run(base_url, name, changes_per_sync, seed + i, ready, tally))
+        asyncio.create_task(
+            _device_run(
+                base_url, name, changes_per_sync, seed + i, ready, tally, changes_per_device
+            )
+        )
         for i, name in enumerate(names)
     ]
     # A device that fails to sign in never reaches the barrier: fail loudly, not hang.

@@ -1,7 +1,7 @@
 """`make bench`: run the sync benchmarks, print a table, write bench-results/bench.json.
 
 Usage: python -m tests.bench.run [push] [pull] [concurrent] [reminders] [pwa] [insights] [share]
-       [--profile] [--strict]
+       [load] [--profile] [--strict]
 With no names every benchmark runs. --profile prints where the time goes instead (cProfile:
 the timed requests of push and pull, the server process's CPU for concurrent).
 """
@@ -24,7 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.bench import bench_insights, bench_pwa, bench_reminders, bench_share, bench_sync
+from tests.bench import (
+    bench_insights,
+    bench_load,
+    bench_pwa,
+    bench_reminders,
+    bench_share,
+    bench_sync,
+)
 from tests.bench.bench_sync import bench_concurrent, bench_pull, bench_push
 
 RESULTS = Path("bench-results/bench.json")
@@ -55,6 +62,7 @@ BENCHMARKS: dict[str, Callable[[], Coroutine[Any, Any, dict[str, Any]]]] = {
     "pwa": bench_app,
     "insights": bench_insights.run,
     "share": bench_share.run,
+    "load": bench_load.run,
 }
 # Published numbers the issue compares against (same workloads).
 COMPARISON = {
@@ -65,6 +73,7 @@ COMPARISON = {
     "pwa": {"a React mood-tracker PWA": "840 ms offline reload, 1.7 MB precached"},
     "insights": {},
     "share": {},
+    "load": {},
 }
 
 
@@ -135,6 +144,24 @@ def _rows(name: str, result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 "",
             )
             for db, label in (("sqlite", "SQLite"), ("postgres", "PG"))
+        ]
+    if name == "load":
+        return [
+            (
+                f"500 devices x 50 changes (10 a sync), PG, {r['workers']} process(es)",
+                f"{r['requests_per_s']:.0f} req/s, p50 {r['p50_ms']:.0f} ms,"
+                f" p99 {r['p99_ms']:.0f} ms, errors {r['errors']}",
+                "p99 <= 500 ms, 0 errors" if r["workers"] == 3 else "",
+                "",
+            )
+            for r in (result["one_process"], result["three_processes"])
+        ] + [
+            (
+                "  throughput, 3 processes / 1",
+                f"{result['scaling']:.2f}x",
+                f">= {result['target_scaling']}x",
+                verdict,
+            )
         ]
     if name == "share":
         return [
