@@ -201,9 +201,38 @@ def internal_error_handler(
     return problem(500, code, title, detail, https=_https(request))
 
 
+# PostgreSQL cannot take this request now (out of connections, starting or shutting down):
+# a 503 the app retries after a pause, not a 500. Nothing was written: the transaction did
+# not commit.
+_BUSY_SECONDS = 5
+
+
+def database_busy_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    log.warning("database busy on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    code, title = _STATUS_CODES[503]
+    detail = "The server is busy. Nothing was lost; please try again in a moment."
+    headers = {"Retry-After": str(_BUSY_SECONDS)}
+    return problem(503, code, title, detail, headers, https=_https(request))
+
+
+def _busy_errors() -> dict[type[Exception] | int, Any]:
+    from asyncpg.exceptions import (  # type: ignore[import-untyped]
+        CannotConnectNowError,
+        TooManyConnectionsError,
+    )
+
+    return {
+        TooManyConnectionsError: database_busy_handler,
+        CannotConnectNowError: database_busy_handler,
+    }
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     AppError: app_error_handler,
     HTTPException: http_exception_handler,
+    **_busy_errors(),
     Exception: internal_error_handler,
 }
 
