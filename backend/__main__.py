@@ -6,10 +6,10 @@ import argparse
 import asyncio
 import getpass
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from backend.settings import Settings, SettingsError, load_settings
 
@@ -39,7 +39,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         raise SystemExit("--workers must be at least 1.")
     if settings.env == "dev":
         print(f"Tend is running at http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
-    common: dict[str, object] = {
+    common: dict[str, Any] = {
         "host": host,
         "port": port,
         "log_level": settings.log_level,
@@ -53,13 +53,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
     }
     if workers == 1:
-        uvicorn.run(create_app(settings), **common)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings), **common)
         return 0
     # Several processes: each builds the app from the same TEND_* environment. Migrations
     # run once here first, so the workers do not race to apply them.
     if settings.auto_migrate and settings.env == "dev":
         cmd_migrate(settings, args)
-    uvicorn.run("backend.app:create_app", factory=True, workers=workers, **common)  # type: ignore[arg-type]
+    uvicorn.run("backend.app:create_app", factory=True, workers=workers, **common)
     return 0
 
 
@@ -136,23 +136,25 @@ def cmd_rotate_epoch(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.backup import BackupError, backup
+    from backend.backup import backup
 
-    try:
-        print(backup(settings, Path(args.file)))
-    except BackupError as exc:
-        print(f"Could not back up: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return _backup_step(lambda: backup(settings, Path(args.file)), "back up")
 
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
-    from backend.backup import BackupError, restore
+    from backend.backup import restore
+
+    return _backup_step(lambda: restore(settings, Path(args.file)), "restore")
+
+
+def _backup_step(step: Callable[[], str], verb: str) -> int:
+    """Print what the step did, or why it could not (exit code 1)."""
+    from backend.backup import BackupError
 
     try:
-        print(restore(settings, Path(args.file)))
+        print(step())
     except BackupError as exc:
-        print(f"Could not restore: {exc}", file=sys.stderr)
+        print(f"Could not {verb}: {exc}", file=sys.stderr)
         return 1
     return 0
 

@@ -232,24 +232,21 @@ class ShareService:
 
     async def active(self, token: str, now: datetime) -> ShareRow | None:
         """The share this token opens, when it is neither expired, revoked nor locked."""
-        return await self._active("token_hash", token, now)
+        return await self._active("token_hash", hash_token(token), now)
 
     async def active_link(self, manifest_id: str, now: datetime) -> ShareRow | None:
         """The share whose health link has this manifest id, when it is active."""
-        return await self._active("shl_id_hash", manifest_id, now)
+        return await self._active("shl_id_hash", hash_token(manifest_id), now)
 
     async def active_by_id(self, share_id: uuid.UUID, now: datetime) -> ShareRow | None:
-        rows = await fetch_as(
-            self._engine, ShareRow, f"SELECT {_SHARE_COLUMNS} FROM share WHERE id = {{}}", share_id
-        )
-        return rows[0] if rows and rows[0].status(now) == "active" else None
+        return await self._active("id", share_id, now)
 
-    async def _active(self, column: str, secret: str, now: datetime) -> ShareRow | None:
+    async def _active(self, column: str, value: object, now: datetime) -> ShareRow | None:
         rows = await fetch_as(
             self._engine,
             ShareRow,
             f"SELECT {_SHARE_COLUMNS} FROM share WHERE {column} = {{}}",
-            hash_token(secret),
+            value,
         )
         return rows[0] if rows and rows[0].status(now) == "active" else None
 
