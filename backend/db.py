@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import aiosqlite
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import msgspec
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -222,15 +223,16 @@ class TendSQLiteEngine(SQLiteEngine):
         table: Any = None,
     ) -> list[dict[str, Any]]:
         # Piccolo re-sends PRAGMA foreign_keys before every query; ours are set at connect.
-        async with connection.execute(query, args or []) as cursor:
-            return list(await cursor.fetchall())  # type: ignore[arg-type]  # dict rows
+        return await _fetch_dicts(connection, query, args)
 
 
 async def _fetch_dicts(
     connection: aiosqlite.Connection, query: str, args: list[Any] | None
 ) -> list[dict[str, Any]]:
-    async with connection.execute(query, args or []) as cursor:
-        return list(await cursor.fetchall())  # type: ignore[arg-type]  # dict rows
+    # One trip to the connection's thread. aiosqlite's cursor takes three (execute, fetchall,
+    # close), and inside a push the write lock is held across every trip: each one waits its
+    # turn on a busy event loop (make bench: concurrent, SQLite).
+    return list(await connection.execute_fetchall(query, args or []))  # type: ignore[arg-type]  # dict rows
 
 
 def make_engine(database_url: str) -> Engine[Any]:
@@ -347,9 +349,21 @@ async def fetch_tuples(engine: Engine[Any], sql: str, *args: Any) -> list[Sequen
 async def _sqlite_tuples(
     connection: aiosqlite.Connection, query: str, args: tuple[Any, ...]
 ) -> list[Sequence[Any]]:
-    async with connection.execute(query, [*args]) as cursor:
-        cursor.row_factory = None  # this cursor only; the connection keeps dict rows
-        return list(await cursor.fetchall())
+    # One trip to the connection's thread, as in _fetch_dicts; aiosqlite's public API has no
+    # one-trip call with another row factory, so this queues a function as its own calls do.
+    rows: list[Sequence[Any]] = await connection._execute(  # type: ignore[no-untyped-call]
+        _tuples_in_thread, connection._conn, query, [*args]
+    )
+    return rows
+
+
+def _tuples_in_thread(raw: sqlite3.Connection, query: str, args: list[Any]) -> list[Any]:
+    cursor = raw.cursor()
+    cursor.row_factory = None  # this cursor only; the connection keeps dict rows
+    try:
+        return cursor.execute(query, args).fetchall()
+    finally:
+        cursor.close()
 
 
 async def execute(engine: Engine[Any], sql: str, *args: Any) -> None:
@@ -371,9 +385,25 @@ def flatten(rows: Sequence[Sequence[Any]]) -> list[Any]:
     return [value for row in rows for value in row]
 
 
+class _PooledConnection(asyncpg.Connection):  # type: ignore[misc]  # untyped base
+    """A pooled PostgreSQL connection handed back without asyncpg's reset query.
+
+    asyncpg resets a connection on every return to the pool (`pg_advisory_unlock_all`,
+    `CLOSE ALL`, `UNLISTEN *`, `RESET ALL`): a round trip per use, three per sync request.
+    Tend holds nothing that outlives a transaction on a connection (its advisory locks are
+    transaction-scoped, it never LISTENs, SETs a session variable or opens a cursor outside
+    a transaction), and an open transaction is still rolled back on release.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def start(engine: Engine[Any], pool_size: int = 40) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=pool_size)
+        await engine.start_connection_pool(
+            min_size=2, max_size=pool_size, connection_class=_PooledConnection
+        )
     elif isinstance(engine, TendSQLiteEngine):
         await engine.start_pool(readers=min(pool_size, SQLITE_READERS))
 

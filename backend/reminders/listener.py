@@ -34,6 +34,9 @@ def markers_for(record: AppliedRecord) -> list[str]:
 
 
 class ReminderListener:
+    # What the scheduler reads: done markers (doses, check-ins), the time zone, routines.
+    kinds = frozenset({"dose", "checkin", "profile", "routine"})
+
     def __init__(self, engine: Engine[Any]) -> None:
         self.engine = engine
 

@@ -41,15 +41,12 @@ from backend.sync.store import (
     HistoryRow,
     PulledRow,
     SyncStateRow,
-    insert_history,
-    load_changes,
     load_history,
-    load_records,
+    load_known,
     lock_state,
     pull_page,
     read_state,
-    save_state,
-    upsert_records,
+    save_push,
 )
 
 log = logging.getLogger("tend.sync")
@@ -169,20 +166,21 @@ class SyncService:
             state = await lock_state(self.engine, user_id)
             seq_before = state.last_seq  # the merger advances state.last_seq in place
             merger = BatchMerger(state, user_id, device_id, now)
-            merger.seen = await load_changes(self.engine, user_id, [c.change_id for c in changes])
-            merger.records = await load_records(
-                self.engine, user_id, list({c.record_id for c in changes})
+            merger.seen, merger.records = await load_known(
+                self.engine,
+                user_id,
+                [c.change_id for c in changes],
+                list({c.record_id: None for c in changes}),
             )
             results = self._apply_within_budget(merger, decoded, started)
             dirty = [merger.records[rid] for rid in merger.dirty]
-            await upsert_records(self.engine, user_id, dirty)
-            await insert_history(self.engine, user_id, device_id, merger.history, now)
-            await save_state(self.engine, merger.state)
+            await save_push(self.engine, merger.state, device_id, dirty, merger.history, now)
             applied = [
                 AppliedRecord(r.record_id, r.kind, r.fields, is_deleted(r.fields)) for r in dirty
             ]
             for listener in self.listeners:
-                await self._notify(listener, user_id, applied, now)
+                if _concerns(listener, applied):
+                    await self._notify(listener, user_id, applied, now)
         observability.count_sync_results(r.status for r in results)
         return PushOutcome(results, merger.state, seq_before, merger.max_incoming_ms, applied)
 
@@ -269,6 +267,16 @@ class SyncService:
             if not has_more:
                 return out
             cursor = rows[-1].server_seq
+
+
+def _concerns(listener: RecordListener, applied: Sequence[AppliedRecord]) -> bool:
+    """Whether a listener has anything to do with these records.
+
+    A listener may name the kinds it reacts to (`kinds`); a push of other kinds then skips
+    it and its savepoint: two round trips of every push of a meal or a sleep entry.
+    """
+    kinds: frozenset[str] | None = getattr(listener, "kinds", None)
+    return bool(applied) and (kinds is None or any(r.kind in kinds for r in applied))
 
 
 def _reset(request: SyncRequest, push: PushOutcome) -> Reset | None:

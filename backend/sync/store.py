@@ -17,8 +17,8 @@ from piccolo.engine.base import Engine
 
 from backend.db import (
     execute,
-    fetch,
     fetch_as,
+    fetch_tuples,
     flatten,
     is_sqlite,
     placeholders,
@@ -128,50 +128,89 @@ async def lock_state(engine: Engine[Any], user_id: uuid.UUID) -> SyncStateRow:
     return rows[0]
 
 
-async def save_state(engine: Engine[Any], state: SyncStateRow) -> None:
-    await execute(
-        engine,
-        "UPDATE sync_state SET last_seq = {}, server_hlc = {} WHERE user_id = {}",
-        state.last_seq,
-        state.server_hlc,
-        state.user_id,
+class _Known(msgspec.Struct, array_like=True):
+    """One row of `load_known`: a history row (part "c") or a stored record (part "r")."""
+
+    part: str
+    id: uuid.UUID
+    status_or_kind: str
+    server_seq: int
+    schema_version: int
+    fields: str
+    error_or_meta: str
+    original_hlcs: str
+
+
+# History rows and records in one round trip (UNION ALL of two index lookups). PostgreSQL
+# takes each id list as one array parameter, so the statement's text never changes and
+# asyncpg prepares it once per connection; SQLite gets plain IN lists.
+_KNOWN = (
+    "SELECT 'c', change_id, status, server_seq, 0, fields, error, original_hlcs FROM change"
+    " WHERE user_id = {{}} AND change_id {changes}"
+    " UNION ALL"
+    " SELECT 'r', record_id, kind, server_seq, schema_version, fields, field_meta, ''"
+    " FROM record WHERE user_id = {{}} AND record_id {records}"
+)
+
+
+def _id_match(engine: Engine[Any], count: int) -> str:
+    if not is_sqlite(engine):
+        return "= ANY({}::uuid[])"
+    # SQLite reads `IN ()` as matching nothing (a push of only rejected changes).
+    return f"IN ({', '.join(['{}'] * count)})"
+
+
+async def load_known(
+    engine: Engine[Any],
+    user_id: uuid.UUID,
+    change_ids: Sequence[uuid.UUID],
+    record_ids: Sequence[uuid.UUID],
+) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[uuid.UUID, RecordRow]]:
+    """What a push needs to know first: this person's already-processed changes among
+    `change_ids` (the shape a history row has) and their stored records among `record_ids`.
+
+    Change ids are keyed per person (user_id, change_id): another person's use of the same
+    id is not seen here, so it can neither make this change a duplicate nor be revealed.
+    """
+    sql = _KNOWN.format(
+        changes=_id_match(engine, len(change_ids)), records=_id_match(engine, len(record_ids))
     )
+    if is_sqlite(engine):
+        args: list[Any] = [user_id, *change_ids, user_id, *record_ids]
+    else:
+        args = [user_id, list(change_ids), user_id, list(record_ids)]
+    found = [tuple(row) for row in await fetch_tuples(engine, sql, *args)]  # asyncpg Records
+    rows = msgspec.convert(found, list[_Known], strict=False)
+    seen = {
+        row.id: {
+            "change_id": row.id,
+            "status": row.status_or_kind,
+            "server_seq": row.server_seq,
+            "error": row.error_or_meta,
+            "fields": row.fields,
+            "original_hlcs": row.original_hlcs,
+        }
+        for row in rows
+        if row.part == "c"
+    }
+    records = {
+        row.id: _record(
+            _StoredRecord(
+                row.id, row.status_or_kind, row.schema_version, row.fields,
+                row.error_or_meta, row.server_seq,
+            )
+        )
+        for row in rows
+        if row.part == "r"
+    }  # fmt: skip
+    return seen, records
 
 
 async def load_changes(
     engine: Engine[Any], user_id: uuid.UUID, change_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
-    """This person's already-processed changes among these ids.
-
-    Change ids are keyed per person (user_id, change_id): another person's use of the same
-    id is not seen here, so it can neither make this change a duplicate nor be revealed.
-    """
-    if not change_ids:
-        return {}
-    rows = await fetch(
-        engine,
-        "SELECT change_id, status, server_seq, error, fields, original_hlcs FROM change"
-        f" WHERE user_id = {{}} AND change_id IN ({', '.join(['{}'] * len(change_ids))})",
-        user_id,
-        *change_ids,
-    )
-    return {row["change_id"]: row for row in rows}
-
-
-async def load_records(
-    engine: Engine[Any], user_id: uuid.UUID, record_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, RecordRow]:
-    if not record_ids:
-        return {}
-    rows = await fetch_as(
-        engine,
-        _StoredRecord,
-        "SELECT record_id, kind, schema_version, fields, field_meta, server_seq FROM record"
-        f" WHERE user_id = {{}} AND record_id IN ({', '.join(['{}'] * len(record_ids))})",
-        user_id,
-        *record_ids,
-    )
-    return {row.record_id: _record(row) for row in rows}
+    """This person's already-processed changes among these ids (see `load_known`)."""
+    return (await load_known(engine, user_id, change_ids, []))[0]
 
 
 def _record(row: _StoredRecord) -> RecordRow:
@@ -184,56 +223,83 @@ def _record(row: _StoredRecord) -> RecordRow:
     return RecordRow(row.record_id, row.kind, row.schema_version, fields, row.server_seq)
 
 
-async def upsert_records(
-    engine: Engine[Any], user_id: uuid.UUID, records: Sequence[RecordRow]
-) -> None:
-    if not records:
-        return
-    values = []
-    for record in records:
-        wire = {name: {"v": f.v, "hlc": f.hlc} for name, f in record.fields.items()}
-        meta = {name: (f.seq, f.device) for name, f in record.fields.items()}
-        values.append(
-            (
-                user_id,
-                record.record_id,
-                record.kind,
-                record.schema_version,
-                _encode(wire).decode(),
-                _encode(meta).decode(),
-                record.server_seq,
-                is_deleted(record.fields),
-            )
-        )
-    await execute(
-        engine,
-        "INSERT INTO record (user_id, record_id, kind, schema_version, fields, field_meta,"
-        f" server_seq, deleted) VALUES {placeholders(len(values), 8)}"
-        " ON CONFLICT (user_id, record_id) DO UPDATE SET kind = excluded.kind,"
-        " schema_version = excluded.schema_version, fields = excluded.fields,"
-        " field_meta = excluded.field_meta, server_seq = excluded.server_seq,"
-        " deleted = excluded.deleted",
-        *flatten(values),
+def _record_values(user_id: uuid.UUID, record: RecordRow) -> tuple[Any, ...]:
+    wire = {name: {"v": f.v, "hlc": f.hlc} for name, f in record.fields.items()}
+    meta = {name: (f.seq, f.device) for name, f in record.fields.items()}
+    return (
+        user_id,
+        record.record_id,
+        record.kind,
+        record.schema_version,
+        _encode(wire).decode(),
+        _encode(meta).decode(),
+        record.server_seq,
+        is_deleted(record.fields),
     )
 
 
-async def insert_history(
+_RECORD_COLUMNS = (
+    "user_id, record_id, kind, schema_version, fields, field_meta, server_seq, deleted"
+)
+_UPSERT = (
+    " ON CONFLICT (user_id, record_id) DO UPDATE SET kind = excluded.kind,"
+    " schema_version = excluded.schema_version, fields = excluded.fields,"
+    " field_meta = excluded.field_meta, server_seq = excluded.server_seq,"
+    " deleted = excluded.deleted"
+)
+_HISTORY_COLUMNS = "user_id, device_id, received_at, " + ", ".join(ChangeRow.__struct_fields__)
+_SAVE_STATE = "UPDATE sync_state SET last_seq = {}, server_hlc = {} WHERE user_id = {}"
+# PostgreSQL: the whole write of a push as ONE statement of fixed text (prepared once per
+# connection): each column's values as one array, unnested into rows, and the state update.
+# Data-modifying CTEs run exactly once whether or not the outer query reads them.
+_PG_SAVE = (
+    f"WITH records AS (INSERT INTO record ({_RECORD_COLUMNS})"
+    " SELECT {}::uuid, * FROM unnest({}::uuid[], {}::text[], {}::int[], {}::text[],"
+    f" {{}}::text[], {{}}::bigint[], {{}}::bool[]){_UPSERT}),"
+    f" history AS (INSERT INTO change ({_HISTORY_COLUMNS})"
+    " SELECT {}::uuid, {}::uuid, {}::timestamptz, * FROM unnest({}::uuid[], {}::uuid[],"
+    " {}::text[], {}::int[], {}::bigint[], {}::text[], {}::bigint[], {}::text[], {}::text[],"
+    f" {{}}::text[])) {_SAVE_STATE}"
+)
+
+
+async def save_push(
     engine: Engine[Any],
-    user_id: uuid.UUID,
+    state: SyncStateRow,
     device_id: uuid.UUID,
-    entries: Sequence[ChangeRow],
+    records: Sequence[RecordRow],
+    history: Sequence[ChangeRow],
     now: datetime,
 ) -> None:
-    if not entries:
+    """Write what a push merged: its records, its history rows and the advanced state."""
+    user_id = state.user_id
+    record_rows = [_record_values(user_id, record) for record in records]
+    history_rows = [msgspec.structs.astuple(entry) for entry in history]
+    if not is_sqlite(engine):
+        columns = [list(column) for column in zip(*record_rows, strict=True)] or [[]] * 8
+        changes = [list(column) for column in zip(*history_rows, strict=True)] or [[]] * 10
+        await execute(
+            engine, _PG_SAVE, user_id, *columns[1:], user_id, device_id, now, *changes,
+            state.last_seq, state.server_hlc, user_id,
+        )  # fmt: skip
         return
-    columns = ChangeRow.__struct_fields__
-    values = [(user_id, device_id, now, *msgspec.structs.astuple(entry)) for entry in entries]
-    await execute(
-        engine,
-        "INSERT INTO change (user_id, device_id, received_at, " + ", ".join(columns) + ")"
-        f" VALUES {placeholders(len(values), len(columns) + 3)}",
-        *flatten(values),
-    )
+    # SQLite: no arrays to unnest; multi-row VALUES, one statement per table.
+    if record_rows:
+        await execute(
+            engine,
+            f"INSERT INTO record ({_RECORD_COLUMNS}) VALUES {placeholders(len(record_rows), 8)}"
+            + _UPSERT,
+            *flatten(record_rows),
+        )
+    if history_rows:
+        values = [(user_id, device_id, now, *row) for row in history_rows]
+        await execute(
+            engine,
+            f"INSERT INTO change ({_HISTORY_COLUMNS})"
+            f" VALUES {placeholders(len(values), len(values[0]))}",
+            *flatten(values),
+        )
+    await execute(engine, _SAVE_STATE, state.last_seq, state.server_hlc, user_id)
 
 
 async def pull_page(
