@@ -9,7 +9,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
-from backend.db import execute, flatten, in_list, placeholders
+from backend.db import Statement, flatten, in_list, placeholders
 from backend.reminders.planner import load_profile, plan_routine, replan_user, routine_of
 from backend.sync.read import current_values, journal_record
 from backend.sync.service import AppliedRecord
@@ -34,16 +34,41 @@ def markers_for(record: AppliedRecord) -> list[str]:
 
 
 class ReminderListener:
-    # What the scheduler reads: done markers (doses, check-ins), the time zone, routines.
-    kinds = frozenset({"dose", "checkin", "profile", "routine"})
+    """Keeps the scheduler's view in step with a push, inside the push's transaction.
+
+    Done markers (doses, check-ins) are plain statements (`statements`), which sync can run
+    in the same trip as the push itself; a new time zone or routine replans reminders, which
+    reads and awaits (`__call__`, for the `kinds` it names).
+    """
+
+    kinds = frozenset({"profile", "routine"})
 
     def __init__(self, engine: Engine[Any]) -> None:
         self.engine = engine
 
+    def statements(self, user_id: uuid.UUID, applied: Sequence[AppliedRecord]) -> list[Statement]:
+        """What the scheduler must know is already done: each dose answered, each check-in."""
+        records = [r for r in applied if r.kind in ("dose", "checkin")]
+        if not records:
+            return []
+        ids = [r.record_id for r in records]
+        delete = (
+            f"DELETE FROM logged_marker WHERE user_id = {{}} AND record_id IN ({in_list(len(ids))})"
+        )
+        statements: list[Statement] = [(delete, [user_id, *ids])]
+        rows = [(user_id, marker, r.record_id) for r in records for marker in markers_for(r)]
+        if rows:
+            insert = (
+                "INSERT INTO logged_marker (user_id, marker, record_id) VALUES"
+                f" {placeholders(len(rows), 3)} ON CONFLICT (user_id, marker, record_id)"
+                " DO NOTHING"
+            )
+            statements.append((insert, flatten(rows)))
+        return statements
+
     async def __call__(
         self, user_id: uuid.UUID, applied: Sequence[AppliedRecord], now: datetime
     ) -> None:
-        await self._markers(user_id, [r for r in applied if r.kind in ("dose", "checkin")])
         if any(r.kind == "profile" for r in applied):
             await replan_user(self.engine, user_id, now)
             return
@@ -57,24 +82,3 @@ class ReminderListener:
                     )
                 )
                 await plan_routine(self.engine, user_id, record.record_id, spec, profile, now)
-
-    async def _markers(self, user_id: uuid.UUID, records: Sequence[AppliedRecord]) -> None:
-        if not records:
-            return
-        ids = [r.record_id for r in records]
-        await execute(
-            self.engine,
-            "DELETE FROM logged_marker WHERE user_id = {}"
-            f" AND record_id IN ({in_list(len(ids))})",
-            user_id,
-            *ids,
-        )
-        rows = [(user_id, marker, r.record_id) for r in records for marker in markers_for(r)]
-        if rows:
-            await execute(
-                self.engine,
-                "INSERT INTO logged_marker (user_id, marker, record_id) VALUES"
-                f" {placeholders(len(rows), 3)} ON CONFLICT (user_id, marker, record_id)"
-                " DO NOTHING",
-                *flatten(rows),
-            )

@@ -40,13 +40,17 @@ from backend.sync.schemas import (
 from backend.sync.store import (
     HistoryRow,
     PulledRow,
+    RecordRow,
     SyncStateRow,
     load_history,
     load_known,
+    load_known_now,
     lock_state,
+    lock_state_now,
     pull_page,
     read_state,
     save_push,
+    save_push_now,
 )
 
 log = logging.getLogger("tend.sync")
@@ -162,27 +166,76 @@ class SyncService:
             state = await self.current_state(user_id)
             rejected: list[ChangeResult] = [c for c in decoded if isinstance(c, RejectedResult)]
             return PushOutcome(rejected, state, state.last_seq)
-        async with db.write_transaction(self.engine):
-            state = await lock_state(self.engine, user_id)
-            seq_before = state.last_seq  # the merger advances state.last_seq in place
-            merger = BatchMerger(state, user_id, device_id, now)
-            merger.seen, merger.records = await load_known(
-                self.engine,
-                user_id,
-                [c.change_id for c in changes],
-                list({c.record_id: None for c in changes}),
+        batch = _Batch(
+            user_id,
+            device_id,
+            decoded,
+            [c.change_id for c in changes],
+            list({c.record_id: None for c in changes}),
+            started,
+            now,
+        )
+        if db.can_write_in_one_trip(self.engine) and not self._awaits(changes):
+            outcome = await db.write_in_one_trip(
+                self.engine, lambda run: self._push_now(run, batch)
             )
-            results = self._apply_within_budget(merger, decoded, started)
-            dirty = [merger.records[rid] for rid in merger.dirty]
-            await save_push(self.engine, merger.state, device_id, dirty, merger.history, now)
-            applied = [
-                AppliedRecord(r.record_id, r.kind, r.fields, is_deleted(r.fields)) for r in dirty
-            ]
+        else:
+            outcome = await self._push_awaiting(batch)
+        observability.count_sync_results(r.status for r in outcome.results)
+        return outcome
+
+    def _awaits(self, changes: Sequence[ChangeIn]) -> bool:
+        """Whether a listener must await inside this push (it names these kinds, or none)."""
+        kinds = {c.kind for c in changes}
+        for listener in self.listeners:
+            named: frozenset[str] | None = getattr(listener, "kinds", None)
+            if named is None or kinds & named:
+                return True
+        return False
+
+    def _push_now(self, run: db.SQLiteRun, batch: _Batch) -> PushOutcome:
+        """The push in one trip to SQLite's writer thread (db.write_in_one_trip)."""
+        state = lock_state_now(run, batch.user_id)
+        merger = BatchMerger(state, batch.user_id, batch.device_id, batch.now)
+        merger.seen, merger.records = load_known_now(
+            run, batch.user_id, batch.change_ids, batch.record_ids
+        )
+        outcome, dirty = self._merge(merger, batch)
+        save_push_now(run, merger.state, batch.device_id, dirty, merger.history, batch.now)
+        for listener in self.listeners:
+            statements = _statements_of(listener, batch.user_id, outcome.applied)
+            if statements:
+                try:
+                    run.run_in_savepoint(statements)
+                except Exception:
+                    log.exception("record listener %r failed; the push still commits", listener)
+        return outcome
+
+    async def _push_awaiting(self, batch: _Batch) -> PushOutcome:
+        """The push as awaited statements: PostgreSQL, or a listener that must await."""
+        async with db.write_transaction(self.engine):
+            state = await lock_state(self.engine, batch.user_id)
+            merger = BatchMerger(state, batch.user_id, batch.device_id, batch.now)
+            merger.seen, merger.records = await load_known(
+                self.engine, batch.user_id, batch.change_ids, batch.record_ids
+            )
+            outcome, dirty = self._merge(merger, batch)
+            await save_push(
+                self.engine, merger.state, batch.device_id, dirty, merger.history, batch.now
+            )
             for listener in self.listeners:
-                if _concerns(listener, applied):
-                    await self._notify(listener, user_id, applied, now)
-        observability.count_sync_results(r.status for r in results)
-        return PushOutcome(results, merger.state, seq_before, merger.max_incoming_ms, applied)
+                await self._notify(listener, batch.user_id, outcome.applied, batch.now)
+        return outcome
+
+    def _merge(self, merger: BatchMerger, batch: _Batch) -> tuple[PushOutcome, list[RecordRow]]:
+        seq_before = merger.state.last_seq  # the merger advances state.last_seq in place
+        results = self._apply_within_budget(merger, batch.decoded, batch.started)
+        dirty = [merger.records[rid] for rid in merger.dirty]
+        applied = [
+            AppliedRecord(r.record_id, r.kind, r.fields, is_deleted(r.fields)) for r in dirty
+        ]
+        outcome = PushOutcome(results, merger.state, seq_before, merger.max_incoming_ms, applied)
+        return outcome, dirty
 
     def _apply_within_budget(
         self, merger: BatchMerger, decoded: list[ChangeIn | RejectedResult], started: float
@@ -219,11 +272,18 @@ class SyncService:
 
         A person's entries must sync even if deriving reminders from them breaks.
         """
+        statements = _statements_of(listener, user_id, applied)
+        call = _concerns(listener, applied)
+        if not statements and not call:
+            return
         transaction = self.engine.current_transaction.get()
         assert transaction is not None, "listeners run inside the push transaction"
         savepoint = await transaction.savepoint()
         try:
-            await listener(user_id, applied, now)
+            for sql, args in statements:
+                await db.execute(self.engine, sql, *args)
+            if call:
+                await listener(user_id, applied, now)
         except Exception:
             log.exception("record listener %r failed; the push still commits", listener)
             await savepoint.rollback_to()
@@ -267,6 +327,27 @@ class SyncService:
             if not has_more:
                 return out
             cursor = rows[-1].server_seq
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """One push's changes as decoded, and the ids to look up first."""
+
+    user_id: uuid.UUID
+    device_id: uuid.UUID
+    decoded: list[ChangeIn | RejectedResult]
+    change_ids: list[uuid.UUID]
+    record_ids: list[uuid.UUID]
+    started: float
+    now: datetime
+
+
+def _statements_of(
+    listener: RecordListener, user_id: uuid.UUID, applied: Sequence[AppliedRecord]
+) -> list[db.Statement]:
+    """A listener's plain statements for these records (`statements`, if it has them)."""
+    statements: Callable[..., list[db.Statement]] | None = getattr(listener, "statements", None)
+    return statements(user_id, applied) if statements and applied else []
 
 
 def _concerns(listener: RecordListener, applied: Sequence[AppliedRecord]) -> bool:

@@ -16,6 +16,8 @@ import msgspec
 from piccolo.engine.base import Engine
 
 from backend.db import (
+    SQLiteRun,
+    Statement,
     execute,
     fetch_as,
     fetch_tuples,
@@ -112,20 +114,31 @@ async def read_state(engine: Engine[Any], user_id: uuid.UUID) -> SyncStateRow | 
     return rows[0] if rows else None
 
 
+_NEW_STATE = (
+    "INSERT INTO sync_state (user_id, epoch, last_seq, server_hlc) VALUES ({}, {}, 0, '')"
+    " ON CONFLICT (user_id) DO NOTHING"
+)
+
+
 async def lock_state(engine: Engine[Any], user_id: uuid.UUID) -> SyncStateRow:
     """Read (creating if needed) the person's sync state, holding its lock until commit."""
     sql = _STATE if is_sqlite(engine) else _STATE + " FOR UPDATE"
     rows = await fetch_as(engine, SyncStateRow, sql, user_id)
     if not rows:
-        await execute(
-            engine,
-            "INSERT INTO sync_state (user_id, epoch, last_seq, server_hlc) VALUES ({}, {}, 0, '')"
-            " ON CONFLICT (user_id) DO NOTHING",
-            user_id,
-            uuid.uuid4(),
-        )
+        await execute(engine, _NEW_STATE, user_id, uuid.uuid4())
         rows = await fetch_as(engine, SyncStateRow, sql, user_id)
     return rows[0]
+
+
+def lock_state_now(run: SQLiteRun, user_id: uuid.UUID) -> SyncStateRow:
+    """`lock_state` inside `write_in_one_trip` (BEGIN IMMEDIATE already holds the lock)."""
+    rows = run.rows(_STATE, user_id)
+    if not rows:
+        run.rows(_NEW_STATE, user_id, uuid.uuid4())
+        rows = run.rows(_STATE, user_id)
+    return msgspec.convert(
+        dict(zip(SyncStateRow.__struct_fields__, rows[0], strict=True)), SyncStateRow, strict=False
+    )
 
 
 class _Known(msgspec.Struct, array_like=True):
@@ -153,34 +166,30 @@ _KNOWN = (
 )
 
 
-def _id_match(engine: Engine[Any], count: int) -> str:
-    if not is_sqlite(engine):
-        return "= ANY({}::uuid[])"
-    # SQLite reads `IN ()` as matching nothing (a push of only rejected changes).
-    return f"IN ({', '.join(['{}'] * count)})"
+Known = tuple[dict[uuid.UUID, dict[str, Any]], dict[uuid.UUID, RecordRow]]
 
 
-async def load_known(
-    engine: Engine[Any],
+def _marks(count: int) -> str:
+    return ", ".join(["{}"] * count)  # SQLite reads `IN ()` as matching nothing
+
+
+def _known_query(
+    sqlite: bool,
     user_id: uuid.UUID,
     change_ids: Sequence[uuid.UUID],
     record_ids: Sequence[uuid.UUID],
-) -> tuple[dict[uuid.UUID, dict[str, Any]], dict[uuid.UUID, RecordRow]]:
-    """What a push needs to know first: this person's already-processed changes among
-    `change_ids` (the shape a history row has) and their stored records among `record_ids`.
+) -> Statement:
+    if sqlite:
+        sql = _KNOWN.format(
+            changes=f"IN ({_marks(len(change_ids))})", records=f"IN ({_marks(len(record_ids))})"
+        )
+        return sql, [user_id, *change_ids, user_id, *record_ids]
+    sql = _KNOWN.format(changes="= ANY({}::uuid[])", records="= ANY({}::uuid[])")
+    return sql, [user_id, list(change_ids), user_id, list(record_ids)]
 
-    Change ids are keyed per person (user_id, change_id): another person's use of the same
-    id is not seen here, so it can neither make this change a duplicate nor be revealed.
-    """
-    sql = _KNOWN.format(
-        changes=_id_match(engine, len(change_ids)), records=_id_match(engine, len(record_ids))
-    )
-    if is_sqlite(engine):
-        args: list[Any] = [user_id, *change_ids, user_id, *record_ids]
-    else:
-        args = [user_id, list(change_ids), user_id, list(record_ids)]
-    found = [tuple(row) for row in await fetch_tuples(engine, sql, *args)]  # asyncpg Records
-    rows = msgspec.convert(found, list[_Known], strict=False)
+
+def _known(found: Sequence[Sequence[Any]]) -> Known:
+    rows = msgspec.convert([tuple(row) for row in found], list[_Known], strict=False)
     seen = {
         row.id: {
             "change_id": row.id,
@@ -204,6 +213,33 @@ async def load_known(
         if row.part == "r"
     }  # fmt: skip
     return seen, records
+
+
+async def load_known(
+    engine: Engine[Any],
+    user_id: uuid.UUID,
+    change_ids: Sequence[uuid.UUID],
+    record_ids: Sequence[uuid.UUID],
+) -> Known:
+    """What a push needs to know first: this person's already-processed changes among
+    `change_ids` (the shape a history row has) and their stored records among `record_ids`.
+
+    Change ids are keyed per person (user_id, change_id): another person's use of the same
+    id is not seen here, so it can neither make this change a duplicate nor be revealed.
+    """
+    sql, args = _known_query(is_sqlite(engine), user_id, change_ids, record_ids)
+    return _known(await fetch_tuples(engine, sql, *args))
+
+
+def load_known_now(
+    run: SQLiteRun,
+    user_id: uuid.UUID,
+    change_ids: Sequence[uuid.UUID],
+    record_ids: Sequence[uuid.UUID],
+) -> Known:
+    """`load_known` inside `write_in_one_trip`."""
+    sql, args = _known_query(True, user_id, change_ids, record_ids)
+    return _known(run.rows(sql, *args))
 
 
 async def load_changes(
@@ -263,6 +299,35 @@ _PG_SAVE = (
 )
 
 
+def _save_statements(
+    sqlite: bool,
+    state: SyncStateRow,
+    device_id: uuid.UUID,
+    records: Sequence[RecordRow],
+    history: Sequence[ChangeRow],
+    now: datetime,
+) -> list[Statement]:
+    user_id = state.user_id
+    record_rows = [_record_values(user_id, record) for record in records]
+    history_rows = [msgspec.structs.astuple(entry) for entry in history]
+    if not sqlite:
+        columns = [list(column) for column in zip(*record_rows, strict=True)] or [[]] * 8
+        changes = [list(column) for column in zip(*history_rows, strict=True)] or [[]] * 10
+        args = [user_id, *columns[1:], user_id, device_id, now, *changes]
+        return [(_PG_SAVE, [*args, state.last_seq, state.server_hlc, user_id])]
+    # SQLite: no arrays to unnest; multi-row VALUES, one statement per table.
+    statements: list[Statement] = []
+    if record_rows:
+        sql = f"INSERT INTO record ({_RECORD_COLUMNS}) VALUES {placeholders(len(record_rows), 8)}"
+        statements.append((sql + _UPSERT, flatten(record_rows)))
+    if history_rows:
+        values = [(user_id, device_id, now, *row) for row in history_rows]
+        sql = f"INSERT INTO change ({_HISTORY_COLUMNS}) VALUES {placeholders(len(values), 13)}"
+        statements.append((sql, flatten(values)))
+    statements.append((_SAVE_STATE, [state.last_seq, state.server_hlc, user_id]))
+    return statements
+
+
 async def save_push(
     engine: Engine[Any],
     state: SyncStateRow,
@@ -272,34 +337,21 @@ async def save_push(
     now: datetime,
 ) -> None:
     """Write what a push merged: its records, its history rows and the advanced state."""
-    user_id = state.user_id
-    record_rows = [_record_values(user_id, record) for record in records]
-    history_rows = [msgspec.structs.astuple(entry) for entry in history]
-    if not is_sqlite(engine):
-        columns = [list(column) for column in zip(*record_rows, strict=True)] or [[]] * 8
-        changes = [list(column) for column in zip(*history_rows, strict=True)] or [[]] * 10
-        await execute(
-            engine, _PG_SAVE, user_id, *columns[1:], user_id, device_id, now, *changes,
-            state.last_seq, state.server_hlc, user_id,
-        )  # fmt: skip
-        return
-    # SQLite: no arrays to unnest; multi-row VALUES, one statement per table.
-    if record_rows:
-        await execute(
-            engine,
-            f"INSERT INTO record ({_RECORD_COLUMNS}) VALUES {placeholders(len(record_rows), 8)}"
-            + _UPSERT,
-            *flatten(record_rows),
-        )
-    if history_rows:
-        values = [(user_id, device_id, now, *row) for row in history_rows]
-        await execute(
-            engine,
-            f"INSERT INTO change ({_HISTORY_COLUMNS})"
-            f" VALUES {placeholders(len(values), len(values[0]))}",
-            *flatten(values),
-        )
-    await execute(engine, _SAVE_STATE, state.last_seq, state.server_hlc, user_id)
+    sqlite = is_sqlite(engine)
+    for sql, args in _save_statements(sqlite, state, device_id, records, history, now):
+        await execute(engine, sql, *args)
+
+
+def save_push_now(
+    run: SQLiteRun,
+    state: SyncStateRow,
+    device_id: uuid.UUID,
+    records: Sequence[RecordRow],
+    history: Sequence[ChangeRow],
+    now: datetime,
+) -> None:
+    """`save_push` inside `write_in_one_trip`."""
+    run.run(_save_statements(True, state, device_id, records, history, now))
 
 
 async def pull_page(
