@@ -3,28 +3,39 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, cast
 from uuid import UUID
 
-from litestar import Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from backend.accounts.auth import current_session, require_session
 from backend.accounts.service import CurrentSession
+from backend.compression import SELF_COMPRESSED, json_response
 from backend.errors import BODY, SESSION, problem_responses
 from backend.openapi import SESSION_REQUIRED
 from backend.sync.schemas import HistoryEntry, SyncRequest, SyncResponse, SyncStatus
 from backend.sync.service import SyncService
 
 
-@post("/sync", status_code=200, responses=problem_responses(*BODY, *SESSION, 403, 426))
+@post(
+    "/sync",
+    status_code=200,
+    responses=problem_responses(*BODY, *SESSION, 403, 426),
+    response_description="The push's results and a page of the pull (sync.md).",
+    opt={SELF_COMPRESSED: True},
+)
 async def sync(
+    request: Request[Any, Any, Any],
     current: NamedDependency[CurrentSession],
     data: JSONBody[SyncRequest],
     sync_service: NamedDependency[SyncService],
-) -> SyncResponse:
+) -> Response[SyncResponse]:
     """Push then pull (sync.md)."""
-    return await sync_service.sync(current, data, datetime.now(UTC))
+    answer = await sync_service.sync(current, data, datetime.now(UTC))
+    response = json_response(answer, request.headers.get("accept-encoding", ""))
+    return cast(Response[SyncResponse], response)  # the bytes of a SyncResponse
 
 
 @get("/sync/status", responses=problem_responses(*SESSION))
