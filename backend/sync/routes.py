@@ -23,7 +23,6 @@ from backend.sync.service import SyncService
     "/sync",
     status_code=200,
     responses=problem_responses(*BODY, *SESSION, 403, 426),
-    response_description="The push's results and a page of the pull (sync.md).",
     opt={SELF_COMPRESSED: True},
 )
 async def sync(
