@@ -65,8 +65,12 @@ class _StoredRecord(msgspec.Struct):
     server_seq: int
 
 
-class PulledRow(msgspec.Struct):
-    """A record for a pull: the id as text and the fields as the stored wire JSON."""
+class PulledRow(msgspec.Struct, array_like=True):
+    """A record for a pull: the id as text and the fields as the stored wire JSON.
+
+    Read as plain tuples (`fetch_tuples`), not dicts: a page is 1,000 rows, and SQLite's
+    dict row factory is a Python call per row.
+    """
 
     record_id: str
     kind: str
@@ -357,17 +361,18 @@ def save_push_now(
 async def pull_page(
     engine: Engine[Any], user_id: uuid.UUID, cursor: int, limit: int
 ) -> tuple[list[PulledRow], bool]:
-    rows = await fetch_as(
+    found = await fetch_tuples(
         engine,
-        PulledRow,
         # record_id as text: no uuid.UUID per row only to turn it back into text for the wire.
-        "SELECT CAST(record_id AS TEXT) AS record_id, kind, schema_version, server_seq, deleted,"
-        " fields AS fields_json FROM record"
-        " WHERE user_id = {} AND server_seq > {} ORDER BY server_seq LIMIT {}",
+        "SELECT CAST(record_id AS TEXT), kind, schema_version, server_seq, deleted, fields"
+        " FROM record WHERE user_id = {} AND server_seq > {} ORDER BY server_seq LIMIT {}",
         user_id,
         cursor,
         limit + 1,
     )
+    if not is_sqlite(engine):
+        found = [tuple(row) for row in found]  # asyncpg Records
+    rows = msgspec.convert(found, list[PulledRow], strict=False)
     return rows[:limit], len(rows) > limit
 
 
